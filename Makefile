@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0
+# anyedge build. Quiet by default; `make V=1` shows every command.
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BUILD      ?= build
+CLANG      ?= clang
+CC         ?= gcc
+BPFTOOL    ?= bpftool
+ARCH_INC   := /usr/include/$(shell $(CC) -dumpmachine)
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+CPPFLAGS   += -Iinclude -Iuser -I$(BUILD)
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC)
+LDLIBS_BPF := -lxdp -lbpf -lelf -lz
+LDLIBS_YAML:= -lyaml
+
+BPF_SRC    := bpf/edge.bpf.c
+BPF_HDRS   := $(wildcard bpf/*.h) $(wildcard include/*.h)
+USER_HDRS  := $(wildcard user/*.h) $(wildcard include/*.h)
+
+# Userspace pieces shared by the daemon, the CLI and the tests.
+LIB_SRCS   := user/config.c user/log.c user/loader.c user/stats.c
+LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
+
+BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
+	$(BUILD)/edge-testrun
+
+.PHONY: all deps test demo bench clean format
+all: $(BINS)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+$(BUILD) $(BUILD)/obj $(BUILD)/obj/unit:
+	$(Q)mkdir -p $@
+
+$(BUILD)/edge.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/xdp_pass.bpf.o: bpf/xdp_pass.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/edge.skel.h: $(BUILD)/edge.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name edge_bpf > $@
+
+$(BUILD)/obj/%.o: user/%.c $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/unit/%.o: tests/unit/%.c $(USER_HDRS) $(wildcard tests/unit/*.h) | $(BUILD)/obj/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c $< -o $@
+
+$(BUILD)/anyedged: $(BUILD)/obj/anyedged.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+
+$(BUILD)/anyedgectl: $(BUILD)/obj/anyedgectl.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+
+$(BUILD)/test_unit: $(UNIT_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+
+$(BUILD)/obj/edge-testrun.o: tests/prog/edge-testrun.c $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/unit/*.c tests/prog/*.c
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
