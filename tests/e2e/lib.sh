@@ -255,10 +255,12 @@ fail_all()
 }
 
 # run_tests TEST...: run the named test_* functions in order. If the script
-# got arguments (ONLY), run just the tests named there.
+# got arguments (ONLY), run just the tests named there. A multi-line reason
+# gives the FAIL line its first line; the rest follows as indented log.
+# Returns 1 if any test failed.
 run_tests()
 {
-	local t name rc
+	local t name rc nfail=0
 
 	for t in "$@"; do
 		name=${t#test_}
@@ -272,7 +274,14 @@ run_tests()
 		case $rc in
 		0) echo "ok $name" ;;
 		77) echo "skip $name: ${REASON:-skipped}" ;;
-		*) echo "FAIL $name: ${REASON:-returned $rc}" ;;
+		*)
+			REASON=${REASON:-returned $rc}
+			echo "FAIL $name: ${REASON%%$'\n'*}"
+			# shellcheck disable=SC2001 # sed reads clearer here
+			[[ $REASON != *$'\n'* ]] || sed 's/^/  | /' <<<"${REASON#*$'\n'}"
+			nfail=$((nfail + 1))
+			;;
 		esac
 	done
+	[ "$nfail" -eq 0 ]
 }
