@@ -56,6 +56,7 @@
 	X(dns_unsupported)	/* class/type/EDNS the fast path leaves */  \
 	X(dns_name_unknown)	/* name or type not in the map */           \
 	X(dns_too_big)		/* answer would not fit; left to fallback */ \
+	X(dns_no_room)		/* no tailroom to grow the frame */         \
 	X(dns_xdp_error)	/* a helper failed while building */        \
 	X(vip_tcp)		/* TCP to a VIP (load balancer: pass) */
 

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * anyedge XDP entry point: dispatch only. Read top to bottom to see where a
+ * packet goes; each step lives in its own header.
+ *
+ *   parse L2 (VLANs) -> parse L3 -> destination a VIP?
+ *     no  -> XDP_PASS (not_vip)
+ *     UDP/53 to a DNS VIP -> answer in place, XDP_TX (or pass to fallback)
+ *     anything else to a VIP -> XDP_PASS, counted by reason
+ *
+ * Every packet leaves through edge_verdict(), which counts the verdict
+ * and its reason.
+ */
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "anyedge.h"
+#include "maps.h"
+#include "parsing.h"
+#include "dns.h"
+#include "stats.h"
+
+/* Verdict policy per reason: what happens to a packet we did not answer. */
+static __always_inline int edge_action(int reason)
+{
+	switch (reason) {
+	case EDGE_R_dns_answered:
+		return XDP_TX;
+	case EDGE_R_dns_xdp_error:
+		return XDP_DROP; /* the frame may be half-rewritten */
+	default:
+		return XDP_PASS; /* the kernel stack (or a fallback) decides */
+	}
+}
+
+static __always_inline int edge_vip_path(struct xdp_md *ctx, struct edge_pkt *p,
+					 const struct edge_vip *vip)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct udphdr *udp;
+
+	if (p->ip_flags & EDGE_IPF_FRAGMENT)
+		return EDGE_R_ip_fragment;
+	if (p->ip_flags & EDGE_IPF_OPTIONS)
+		return EDGE_R_ip_options;
+	if (p->ip_flags & EDGE_IPF_EXTHDR)
+		return EDGE_R_ip6_ext_header;
+
+	if (p->l4_proto == IPPROTO_UDP && (vip->flags & EDGE_VIP_F_DNS)) {
+		udp = edge_pkt_ptr(ctx, p->l4_off);
+		if ((void *)(udp + 1) > data_end)
+			return EDGE_R_l4_truncated;
+		if (udp->dest == bpf_htons(DNS_PORT))
+			return edge_dns_answer(ctx, p);
+	}
+	if (p->l4_proto == IPPROTO_TCP)
+		return EDGE_R_vip_tcp;
+	return EDGE_R_vip_other_proto;
+}
+
+SEC("xdp")
+int edge_xdp(struct xdp_md *ctx)
+{
+	__u64 bytes = ctx->data_end - ctx->data;
+	struct edge_pkt p = {};
+	struct edge_vip *vip;
+	int r;
+
+	r = parse_eth(ctx, &p);
+	if (r != EDGE_CONTINUE)
+		goto out;
+	r = parse_ip(ctx, &p);
+	if (r != EDGE_CONTINUE)
+		goto out;
+	vip = bpf_map_lookup_elem(&edge_vips, &p.dst);
+	if (!vip) {
+		r = EDGE_R_not_vip;
+		goto out;
+	}
+	r = edge_vip_path(ctx, &p, vip);
+out:
+	return edge_verdict(edge_action(r), r, bytes);
+}
+
+char LICENSE[] SEC("license") = "GPL";
