@@ -313,8 +313,10 @@ static __always_inline __s64 dns_write_answers(struct xdp_md *ctx, __u32 off,
 		rr[8] = 0;
 		rr[9] = 0; /* no options */
 		rr[10] = 0;
-		sum += bpf_htons(DNS_TYPE_OPT) + bpf_htons(cfg_dns_udp_size) +
-		       bpf_htons(query->opt_do ? DNS_EDNS_DO : 0);
+		/* The 1-byte root owner shifts every later field by one. */
+		sum += csum_byte(DNS_TYPE_OPT, 2) + csum_byte(cfg_dns_udp_size >> 8, 3) +
+		       csum_byte(cfg_dns_udp_size & 0xff, 4) +
+		       csum_byte(query->opt_do ? (DNS_EDNS_DO >> 8) : 0, 7);
 	}
 	return (__s64)sum;
 }

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * anyedged: load the XDP program, fill its maps from the config, attach,
+ * and keep running until told to stop. SIGHUP re-reads the config and
+ * applies it to the maps; an invalid new config keeps the old one.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "loader.h"
+#include "log.h"
+
+struct edged {
+	const char *config_path;
+	struct edge_config cfg;
+	struct edge_dp dp;
+	bool check_only;
+	bool verbose;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: anyedged -c CONFIG [--check-config] [-v]\n"
+		   "  -c, --config FILE   YAML configuration\n"
+		   "      --check-config  validate the configuration and exit\n"
+		   "  -v, --verbose       debug logging (libbpf/libxdp messages too)\n"
+		   "  -h, --help          this text\n");
+}
+
+static int parse_args(struct edged *d, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d->config_path = optarg;
+			break;
+		case 'C':
+			d->check_only = true;
+			break;
+		case 'v':
+			d->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		pr_warn("unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -EINVAL;
+	}
+	if (!d->config_path) {
+		pr_warn("no configuration given (-c CONFIG)\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Interfaces and the pin path are bound at start; say so if they change. */
+static void warn_restart_only(const struct edge_config *old, const struct edge_config *new)
+{
+	size_t i;
+	bool same = old->n_ifaces == new->n_ifaces;
+
+	for (i = 0; same && i < old->n_ifaces; i++)
+		same = !strcmp(old->ifaces[i].name, new->ifaces[i].name) &&
+		       old->ifaces[i].mode == new->ifaces[i].mode;
+	if (!same)
+		pr_warn("reload: interface changes take effect on restart only\n");
+	if (strcmp(old->pin_path, new->pin_path))
+		pr_warn("reload: pin_path changes take effect on restart only\n");
+	if (old->dns_udp_size != new->dns_udp_size)
+		pr_warn("reload: dns.udp_size changes take effect on restart only\n");
+}
+
+static void reload(struct edged *d)
+{
+	struct edge_config next;
+	char err[1024];
+
+	pr_info("SIGHUP: reloading %s\n", d->config_path);
+	if (edge_config_load(d->config_path, &next, err, sizeof(err))) {
+		pr_warn("reload failed, keeping the running configuration: %s\n", err);
+		return;
+	}
+	warn_restart_only(&d->cfg, &next);
+	if (edge_dp_sync(&d->dp, &next, err, sizeof(err))) {
+		/* Upserts are idempotent: re-apply the old config. */
+		pr_warn("reload failed while writing maps: %s; restoring the running "
+			"configuration\n", err);
+		if (edge_dp_sync(&d->dp, &d->cfg, err, sizeof(err)))
+			pr_warn("restoring failed too: %s\n", err);
+		edge_config_free(&next);
+		return;
+	}
+	/* Keep start-time-only settings as they are actually running. */
+	memcpy(next.pin_path, d->cfg.pin_path, sizeof(next.pin_path));
+	next.dns_udp_size = d->cfg.dns_udp_size;
+	edge_config_free(&d->cfg);
+	d->cfg = next;
+	pr_info("reloaded\n");
+}
+
+static int run(struct edged *d)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("sigwaitinfo: %s\n", strerror(errno));
+			return -errno;
+		}
+		if (sig == SIGHUP) {
+			reload(d);
+			continue;
+		}
+		pr_info("%s: shutting down\n", strsignal(sig));
+		return 0;
+	}
+}
+
+static int check_interfaces(const struct edge_config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		if (!if_nametoindex(cfg->ifaces[i].name)) {
+			snprintf(err, errlen, "%s:%d: interface %s not found", cfg->file,
+				 cfg->ifaces[i].line, cfg->ifaces[i].name);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct edged d = {};
+	char err[8192];
+	sigset_t set;
+	int ret;
+
+	edge_log_set_prefix("anyedged");
+	if (parse_args(&d, argc, argv))
+		return 2;
+	if (d.verbose)
+		edge_log_set_level(EDGE_LOG_DEBUG);
+	edge_log_hook_libs();
+
+	ret = edge_config_load(d.config_path, &d.cfg, err, sizeof(err));
+	if (ret) {
+		pr_warn("%s\n", err);
+		return 1;
+	}
+	if (d.check_only) {
+		printf("%s: OK (%zu interfaces, %zu VIPs, %zu DNS record sets)\n", d.config_path,
+		       d.cfg.n_ifaces, d.cfg.n_vips, d.cfg.n_records);
+		edge_config_free(&d.cfg);
+		return 0;
+	}
+
+	/* Signals are taken synchronously in run(); block them first. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	ret = check_interfaces(&d.cfg, err, sizeof(err));
+	if (ret)
+		goto err_cfg;
+	ret = edge_dp_load(&d.dp, &d.cfg, d.cfg.pin_path, err, sizeof(err));
+	if (ret)
+		goto err_cfg;
+	ret = edge_dp_sync(&d.dp, &d.cfg, err, sizeof(err));
+	if (ret)
+		goto err_close;
+	ret = edge_dp_attach(&d.dp, &d.cfg, err, sizeof(err));
+	if (ret)
+		goto err_close;
+	pr_info("ready: %zu interfaces, %zu VIPs, %zu DNS record sets; maps pinned under %s\n",
+		d.dp.n_att, d.cfg.n_vips, d.cfg.n_records, d.cfg.pin_path);
+
+	ret = run(&d);
+	edge_dp_close(&d.dp);
+	edge_config_free(&d.cfg);
+	return ret ? 1 : 0;
+
+err_close:
+	edge_dp_close(&d.dp);
+err_cfg:
+	pr_warn("%s\n", err);
+	edge_config_free(&d.cfg);
+	return 1;
+}

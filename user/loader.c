@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "edge.skel.h"
+#include "loader.h"
+#include "log.h"
+
+#define VERIFIER_LOG_SIZE (4u << 20)
+#define VERIFIER_TAIL_LINES 25
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+const char *edge_xdp_mode_str(enum xdp_attach_mode mode)
+{
+	switch (mode) {
+	case XDP_MODE_NATIVE:
+		return "native";
+	case XDP_MODE_SKB:
+		return "skb";
+	case XDP_MODE_HW:
+		return "hw";
+	default:
+		return "unspec";
+	}
+}
+
+/* The last lines of the verifier log: the part that says what failed. */
+static const char *log_tail(const char *log, int lines)
+{
+	const char *p = log + strlen(log);
+
+	while (p > log && (*(p - 1) == '\n' || *(p - 1) == ' '))
+		p--;
+	while (p > log && lines > 0) {
+		p--;
+		if (*p == '\n')
+			lines--;
+	}
+	return *p == '\n' ? p + 1 : p;
+}
+
+/* bpffs must be mounted on the pin directory's parent; mount it if not. */
+static int ensure_pin_dir(const char *pin_path, char *err, size_t errlen)
+{
+	char buf[PATH_MAX], *parent;
+	struct statfs st;
+
+	snprintf(buf, sizeof(buf), "%s", pin_path);
+	parent = dirname(buf);
+	if (statfs(parent, &st) || st.f_type != BPF_FS_MAGIC) {
+		pr_info("bpffs not mounted on %s; mounting it\n", parent);
+		if (mount("bpf", parent, "bpf", 0, "mode=0700")) {
+			int e = errno;
+
+			set_err(err, errlen, "bpffs unavailable: mount -t bpf bpf %s failed: %s",
+				parent, strerror(e));
+			return -e;
+		}
+	}
+	if (mkdir(pin_path, 0700) && errno != EEXIST) {
+		int e = errno;
+
+		set_err(err, errlen, "cannot create pin directory %s: %s", pin_path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *pin_path,
+		 char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts);
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int ret;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->log_size = VERIFIER_LOG_SIZE;
+	dp->log_buf = calloc(1, dp->log_size);
+	if (!dp->log_buf)
+		return -ENOMEM;
+	/* With level 0 libbpf fills this only when a load fails. */
+	oopts.kernel_log_buf = dp->log_buf;
+	oopts.kernel_log_size = dp->log_size;
+
+	if (pin_path) {
+		snprintf(dp->pin_path, sizeof(dp->pin_path), "%s", pin_path);
+		ret = ensure_pin_dir(pin_path, err, errlen);
+		if (ret)
+			goto err_free;
+	}
+
+	dp->skel = edge_bpf__open_opts(&oopts);
+	if (!dp->skel) {
+		ret = -errno;
+		set_err(err, errlen, "opening the BPF object failed: %s", strerror(-ret));
+		goto err_free;
+	}
+	dp->skel->rodata->cfg_dns_udp_size = cfg->dns_udp_size;
+
+	if (pin_path) {
+		/* Shared maps are pinned; compatible pinned ones are reused. */
+		bpf_object__for_each_map(map, dp->skel->obj) {
+			const char *name = bpf_map__name(map);
+
+			if (strncmp(name, "edge_", 5) || !strcmp(name, "edge_scratch"))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", pin_path, name);
+			ret = bpf_map__set_pin_path(map, path);
+			if (ret) {
+				set_err(err, errlen, "pin path %s: %s", path, strerror(-ret));
+				goto err_destroy;
+			}
+		}
+	}
+
+	ret = edge_bpf__load(dp->skel);
+	if (ret) {
+		if (ret == -EPERM || ret == -EACCES)
+			set_err(err, errlen,
+				"loading the XDP program failed: %s (run as root, or with "
+				"CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
+				strerror(-ret));
+		else if (dp->log_buf[0])
+			set_err(err, errlen,
+				"the verifier rejected the XDP program (%s); log tail:\n%s",
+				strerror(-ret), log_tail(dp->log_buf, VERIFIER_TAIL_LINES));
+		else
+			set_err(err, errlen,
+				"loading the XDP program failed: %s (a map pinned under %s "
+				"from an incompatible version? remove it and retry)",
+				strerror(-ret), pin_path ? pin_path : "-");
+		goto err_destroy;
+	}
+	return 0;
+
+err_destroy:
+	edge_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+err_free:
+	free(dp->log_buf);
+	dp->log_buf = NULL;
+	return ret;
+}
+
+int edge_dp_prog_fd(const struct edge_dp *dp)
+{
+	return bpf_program__fd(dp->skel->progs.edge_xdp);
+}
+
+int edge_dp_stats_fd(const struct edge_dp *dp)
+{
+	return bpf_map__fd(dp->skel->maps.edge_stats);
+}
+
+static int cmp_bytes16(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct edge_vip_key));
+}
+
+static int cmp_dns_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct edge_dns_key));
+}
+
+/*
+ * Delete every key of map_fd that is not in the sorted array want[n].
+ * Keys are collected first and deleted after the walk, because deleting
+ * the current key would restart bpf_map_get_next_key() from the start.
+ */
+static int delete_stale(int map_fd, const void *want, size_t n, size_t key_size,
+			int (*cmp)(const void *, const void *), size_t *deleted)
+{
+	char *stale = NULL, *cur, *next;
+	size_t cap = 0, cnt = 0, i;
+	void *prev = NULL;
+	int ret = 0;
+
+	*deleted = 0;
+	cur = malloc(key_size);
+	next = malloc(key_size);
+	if (!cur || !next) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (!bpf_map_get_next_key(map_fd, prev, next)) {
+		if (!bsearch(next, want, n, key_size, cmp)) {
+			if (cnt == cap) {
+				size_t ncap = cap ? 2 * cap : 64;
+				char *grown = realloc(stale, ncap * key_size);
+
+				if (!grown) {
+					ret = -ENOMEM;
+					goto out;
+				}
+				stale = grown;
+				cap = ncap;
+			}
+			memcpy(stale + cnt++ * key_size, next, key_size);
+		}
+		memcpy(cur, next, key_size);
+		prev = cur;
+	}
+	for (i = 0; i < cnt; i++)
+		if (!bpf_map_delete_elem(map_fd, stale + i * key_size))
+			(*deleted)++;
+out:
+	free(stale);
+	free(cur);
+	free(next);
+	return ret;
+}
+
+int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
+{
+	int vips_fd = bpf_map__fd(dp->skel->maps.edge_vips);
+	int dns_fd = bpf_map__fd(dp->skel->maps.edge_dns);
+	struct edge_vip_key *vkeys = NULL;
+	struct edge_dns_key *dkeys = NULL;
+	size_t i, del_vips = 0, del_dns = 0;
+	int ret = 0;
+
+	vkeys = calloc(cfg->n_vips + 1, sizeof(*vkeys));
+	dkeys = calloc(cfg->n_records + 1, sizeof(*dkeys));
+	if (!vkeys || !dkeys) {
+		ret = -ENOMEM;
+		set_err(err, errlen, "out of memory");
+		goto out;
+	}
+	/* Upsert first, delete after: a kept key is never missing. */
+	for (i = 0; i < cfg->n_vips; i++) {
+		struct edge_vip v = { .flags = cfg->vips[i].flags, .vip_id = i };
+
+		if (bpf_map_update_elem(vips_fd, &cfg->vips[i].key, &v, BPF_ANY)) {
+			ret = -errno;
+			set_err(err, errlen, "%s:%d: writing VIP to map %s failed: %s", cfg->file,
+				cfg->vips[i].line, EDGE_MAP_VIPS, strerror(errno));
+			goto out;
+		}
+		vkeys[i] = cfg->vips[i].key;
+	}
+	for (i = 0; i < cfg->n_records; i++) {
+		const struct edge_cfg_record *r = &cfg->records[i];
+
+		if (bpf_map_update_elem(dns_fd, &r->key, &r->rrset, BPF_ANY)) {
+			ret = -errno;
+			set_err(err, errlen, "%s:%d: writing record %s to map %s failed: %s",
+				cfg->file, r->line, r->name, EDGE_MAP_DNS, strerror(errno));
+			goto out;
+		}
+		dkeys[i] = r->key;
+	}
+	qsort(vkeys, cfg->n_vips, sizeof(*vkeys), cmp_bytes16);
+	qsort(dkeys, cfg->n_records, sizeof(*dkeys), cmp_dns_key);
+	ret = delete_stale(vips_fd, vkeys, cfg->n_vips, sizeof(*vkeys), cmp_bytes16, &del_vips);
+	if (!ret)
+		ret = delete_stale(dns_fd, dkeys, cfg->n_records, sizeof(*dkeys), cmp_dns_key,
+				   &del_dns);
+	if (ret) {
+		set_err(err, errlen, "removing stale map entries failed: %s", strerror(-ret));
+		goto out;
+	}
+	pr_info("maps: %zu VIPs, %zu DNS record sets (%zu stale VIPs, %zu stale sets removed)\n",
+		cfg->n_vips, cfg->n_records, del_vips, del_dns);
+out:
+	free(vkeys);
+	free(dkeys);
+	return ret;
+}
+
+static int attach_one(struct edge_dp *dp, const struct edge_cfg_iface *ifc, const char *file,
+		      char *err, size_t errlen)
+{
+	struct edge_attachment *a = &dp->att[dp->n_att];
+	enum xdp_attach_mode mode;
+	int ret;
+
+	snprintf(a->name, sizeof(a->name), "%s", ifc->name);
+	a->ifindex = if_nametoindex(ifc->name);
+	if (!a->ifindex) {
+		set_err(err, errlen, "%s:%d: interface %s not found", file, ifc->line, ifc->name);
+		return -ENODEV;
+	}
+	a->xprog = xdp_program__from_fd(edge_dp_prog_fd(dp));
+	ret = libxdp_get_error(a->xprog);
+	if (ret) {
+		a->xprog = NULL;
+		set_err(err, errlen, "libxdp cannot use the program: %s", strerror(-ret));
+		return ret;
+	}
+	mode = ifc->mode == EDGE_ATTACH_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	ret = xdp_program__attach(a->xprog, a->ifindex, mode, 0);
+	if (ret && ifc->mode == EDGE_ATTACH_AUTO) {
+		pr_warn("attach to %s in native mode failed: %s; falling back to skb mode "
+			"(slower: set mode: skb to silence this)\n",
+			ifc->name, strerror(-ret));
+		mode = XDP_MODE_SKB;
+		ret = xdp_program__attach(a->xprog, a->ifindex, mode, 0);
+	}
+	if (ret) {
+		set_err(err, errlen, "attach to %s failed: %s%s", ifc->name, strerror(-ret),
+			ret == -EEXIST || ret == -EBUSY
+				? " (another XDP program is attached: see `xdp-loader status`)"
+			: mode == XDP_MODE_NATIVE ? " (try mode: skb)"
+						  : "");
+		xdp_program__close(a->xprog);
+		a->xprog = NULL;
+		return ret;
+	}
+	a->mode = mode;
+	dp->n_att++;
+	pr_info("attached to %s (ifindex %d, %s mode)\n", ifc->name, a->ifindex,
+		edge_xdp_mode_str(mode));
+	return 0;
+}
+
+int edge_dp_attach(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+	int ret;
+
+	if (cfg->n_ifaces > EDGE_MAX_IFACES) {
+		set_err(err, errlen, "too many interfaces (at most %d)", EDGE_MAX_IFACES);
+		return -E2BIG;
+	}
+	for (i = 0; i < cfg->n_ifaces; i++) {
+		ret = attach_one(dp, &cfg->ifaces[i], cfg->file, err, errlen);
+		if (ret) {
+			edge_dp_detach(dp);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void edge_dp_detach(struct edge_dp *dp)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < dp->n_att; i++) {
+		struct edge_attachment *a = &dp->att[i];
+
+		ret = xdp_program__detach(a->xprog, a->ifindex, a->mode, 0);
+		if (ret)
+			pr_warn("detach from %s failed: %s\n", a->name, strerror(-ret));
+		else
+			pr_info("detached from %s\n", a->name);
+		xdp_program__close(a->xprog);
+		a->xprog = NULL;
+	}
+	dp->n_att = 0;
+}
+
+void edge_dp_close(struct edge_dp *dp)
+{
+	edge_dp_detach(dp);
+	edge_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+	free(dp->log_buf);
+	dp->log_buf = NULL;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The data path handle: load the XDP object (skeleton), pin its maps,
+ * compile the config into map entries, attach to interfaces via libxdp.
+ */
+#ifndef EDGE_LOADER_H
+#define EDGE_LOADER_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <xdp/libxdp.h>
+
+#include "config.h"
+
+#define EDGE_MAX_IFACES 16
+
+struct edge_bpf;
+
+struct edge_attachment {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	enum xdp_attach_mode mode;
+	struct xdp_program *xprog;
+};
+
+struct edge_dp {
+	struct edge_bpf *skel;
+	char pin_path[PATH_MAX];	/* empty: maps not pinned (tests) */
+	struct edge_attachment att[EDGE_MAX_IFACES];
+	size_t n_att;
+	char *log_buf;			/* verifier log of the last load */
+	size_t log_size;
+};
+
+/*
+ * Open and load the program. pin_path NULL: private maps (tests); else the
+ * maps are pinned there (reusing compatible pinned maps, so counters
+ * survive restarts), mounting bpffs on its parent if needed.
+ */
+int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *pin_path,
+		 char *err, size_t errlen);
+/* Make the maps hold exactly the config's VIPs and records. */
+int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen);
+/* Attach to every configured interface; on failure nothing stays attached. */
+int edge_dp_attach(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen);
+void edge_dp_detach(struct edge_dp *dp);
+void edge_dp_close(struct edge_dp *dp);
+
+int edge_dp_prog_fd(const struct edge_dp *dp);
+int edge_dp_stats_fd(const struct edge_dp *dp);
+
+/* "native" / "skb" for messages. */
+const char *edge_xdp_mode_str(enum xdp_attach_mode mode);
+
+#endif /* EDGE_LOADER_H */
