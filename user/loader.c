@@ -126,7 +126,9 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 		bpf_object__for_each_map(map, dp->skel->obj) {
 			const char *name = bpf_map__name(map);
 
-			if (strncmp(name, "edge_", 5) || !strcmp(name, "edge_scratch"))
+			/* Internal maps (.rodata, scratch) are not pinned. */
+			if (strcmp(name, EDGE_MAP_STATS) && strcmp(name, EDGE_MAP_VIPS) &&
+			    strcmp(name, EDGE_MAP_DNS))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", pin_path, name);
 			ret = bpf_map__set_pin_path(map, path);
