@@ -321,6 +321,34 @@ static __always_inline __s64 dns_write_answers(struct xdp_md *ctx, __u32 off,
 	return (__s64)sum;
 }
 
+/*
+ * Make the frame delta bytes longer (or shorter). Growing at the tail is
+ * cheapest, but a driver may leave no tailroom: native XDP on veth often
+ * has only a few bytes after small frames, while it always reserves
+ * XDP_PACKET_HEADROOM in front. Then grow at the head and move the first
+ * keep bytes (headers and question) to the new start; whatever follows
+ * them is overwritten by the answer anyway.
+ */
+static __always_inline int dns_resize(struct xdp_md *ctx, struct edge_scratch *scr, int delta,
+				      __u32 keep)
+{
+	if (!bpf_xdp_adjust_tail(ctx, delta))
+		return EDGE_CONTINUE;
+	if (delta <= 0)
+		return EDGE_R_dns_no_room;
+	/* Bounded and non-zero for the verifier; keep is at most ~350. */
+	keep &= EDGE_SCRATCH_FRAME - 1;
+	if (keep == 0)
+		return EDGE_R_dns_xdp_error;
+	if (bpf_xdp_load_bytes(ctx, 0, scr->frame, keep))
+		return EDGE_R_dns_xdp_error;
+	if (bpf_xdp_adjust_head(ctx, -delta))
+		return EDGE_R_dns_no_room;
+	if (bpf_xdp_store_bytes(ctx, 0, scr->frame, keep))
+		return EDGE_R_dns_xdp_error;
+	return EDGE_CONTINUE;
+}
+
 /* Answer a UDP query to a DNS VIP. Returns EDGE_R_dns_answered or why not. */
 static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *p)
 {
@@ -360,8 +388,10 @@ static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *
 	frame_len = p->l4_off + sizeof(struct udphdr) + msg_len;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	if (bpf_xdp_adjust_tail(ctx, (int)frame_len - (int)(data_end - data)))
-		return EDGE_R_dns_no_room;
+	r = dns_resize(ctx, scr, (int)frame_len - (int)(data_end - data),
+		       p->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN + query.name_len + 4);
+	if (r != EDGE_CONTINUE)
+		return r;
 
 	/* Pointers are invalid after adjust_tail: re-derive from offsets. */
 	data_end = (void *)(long)ctx->data_end;

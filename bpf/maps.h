@@ -44,10 +44,13 @@ struct {
  * bounded unknown to the verifier instead of one constant per loop exit,
  * so the rest of the path is verified once, not 255 times. Not pinned.
  */
+#define EDGE_SCRATCH_FRAME 512 /* headers + question, moved when growing at the head */
+
 struct edge_scratch {
 	struct edge_dns_key key;
 	__u32 name_len;
 	__u32 pad;
+	__u8 frame[EDGE_SCRATCH_FRAME];
 };
 
 struct {
