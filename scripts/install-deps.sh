@@ -11,6 +11,7 @@ PKGS=(
 	iproute2 iputils-ping ethtool util-linux procps	# netns tests
 	dnsutils knot-dnsutils		# dig, kdig
 	python3 python3-dnspython	# packet tests
+	bird2				# BGP: route signalling tests
 )
 
 missing=()
