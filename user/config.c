@@ -9,6 +9,11 @@
  *
  * The walk follows the schema, never the document's shape, so aliases
  * (even cyclic ones) cannot make it recurse or loop.
+ *
+ * GeoDNS: pools, then zones with their records (each record resolved to
+ * its absolute owner and checked against the pools and regions it names),
+ * and the geo section with its prefix -> region CSV, read here so that a
+ * bad line fails --check-config too ("CSVFILE:LINE: cause").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,11 +35,17 @@
 #define CFG_TTL_MAX	  2147483647ULL
 #define CFG_UDP_SIZE_MIN  512
 #define CFG_UDP_SIZE_MAX  4096
+#define CFG_SOA_SERIAL	  1 /* when the config gives none */
+#define CFG_SOA_REFRESH	  3600
+#define CFG_SOA_RETRY	  600
+#define CFG_SOA_EXPIRE	  1209600
+#define CFG_SOA_MINIMUM	  300
 #define CFG_FILE_MAX	  (64 << 20) /* bytes; far above any real config */
-#define CFG_FIELD_LEN	  128	     /* "dns.records[65535].values[7]" etc. */
+#define CFG_FIELD_LEN	  128	     /* "dns.zones[1023].records[65535].geo.eu[3]" etc. */
 #define CFG_SHOW_LEN	  48	     /* user text quoted in a message */
-#define CFG_DNS_TYPE_A	  1
-#define CFG_DNS_TYPE_AAAA 28
+#define CFG_DNS_TYPE_A	  EDGE_CFG_DNS_TYPE_A
+#define CFG_DNS_TYPE_AAAA EDGE_CFG_DNS_TYPE_AAAA
+#define CFG_MAX_RECORDS	  EDGE_MAX_DNS_NAMES /* in all zones together */
 
 struct parser {
 	const char *file; /* FILE in messages */
@@ -42,11 +53,12 @@ struct parser {
 	size_t errlen;
 	yaml_document_t *doc;
 	char shown[CFG_SHOW_LEN + 4]; /* show(): one user string per message */
+	size_t rrsets_cap;	      /* allocated entries of cfg->rrsets */
 };
 
 /* Mapping schemas: the allowed keys, NULL-terminated, and their indexes. */
-static const char *const root_keys[] = {"pin_path", "interfaces", "vips", "dns", NULL};
-enum { ROOT_PIN_PATH, ROOT_INTERFACES, ROOT_VIPS, ROOT_DNS, ROOT__N };
+static const char *const root_keys[] = {"pin_path", "interfaces", "vips", "dns", "geo", NULL};
+enum { ROOT_PIN_PATH, ROOT_INTERFACES, ROOT_VIPS, ROOT_DNS, ROOT_GEO, ROOT__N };
 
 static const char *const iface_keys[] = {"name", "mode", NULL};
 enum { IFACE_NAME, IFACE_MODE, IFACE__N };
@@ -54,13 +66,48 @@ enum { IFACE_NAME, IFACE_MODE, IFACE__N };
 static const char *const vip_keys[] = {"address", "dns", NULL};
 enum { VIP_ADDRESS, VIP_DNS, VIP__N };
 
-static const char *const dns_keys[] = {"udp_size", "records", NULL};
-enum { DNS_UDP_SIZE, DNS_RECORDS, DNS__N };
+static const char *const dns_keys[] = {"udp_size", "out_of_zone", "pools", "zones", NULL};
+enum { DNS_UDP_SIZE, DNS_OUT_OF_ZONE, DNS_POOLS, DNS_ZONES, DNS__N };
 
-static const char *const record_keys[] = {"name", "type", "ttl", "values", NULL};
-enum { REC_NAME, REC_TYPE, REC_TTL, REC_VALUES, REC__N };
+static const char *const pool_keys[] = {"name", "a", "aaaa", "up", NULL};
+enum { POOL_NAME, POOL_A, POOL_AAAA, POOL_UP, POOL__N };
 
-#define CFG_MAX_KEYS 4 /* the largest schema above */
+static const char *const zone_keys[] = {"name", "ttl", "soa", "ns", "records", NULL};
+enum { ZONE_NAME, ZONE_TTL, ZONE_SOA, ZONE_NS, ZONE_RECORDS, ZONE__N };
+
+static const char *const soa_keys[] = {"mname",	 "rname",   "serial", "refresh", "retry",
+				       "expire", "minimum", "ttl",    NULL};
+enum {
+	SOA_MNAME,
+	SOA_RNAME,
+	SOA_SERIAL,
+	SOA_REFRESH,
+	SOA_RETRY,
+	SOA_EXPIRE,
+	SOA_MINIMUM,
+	SOA_TTL,
+	SOA__N
+};
+
+static const char *const record_keys[] = {"name", "type",    "ttl",	"policy", "values",
+					  "geo",  "default", "weights", "pools",  NULL};
+enum {
+	REC_NAME,
+	REC_TYPE,
+	REC_TTL,
+	REC_POLICY,
+	REC_VALUES,
+	REC_GEO,
+	REC_DEFAULT,
+	REC_WEIGHTS,
+	REC_POOLS,
+	REC__N
+};
+
+static const char *const geo_keys[] = {"regions", "countries", "csv", NULL};
+enum { GEO_REGIONS, GEO_COUNTRIES, GEO_CSV, GEO__N };
+
+#define CFG_MAX_KEYS 9 /* the largest schema above */
 
 static const char *const mode_names[] = {
 	[EDGE_ATTACH_AUTO] = "auto",
@@ -274,11 +321,12 @@ static int get_bool(struct parser *p, const yaml_node_t *node, const char *field
 
 /*
  * Collect the values of a mapping by schema: vals[i] gets the value of
- * keys[i], or NULL when absent. Unknown and repeated keys are errors.
- * path names the mapping itself ("" for the top level).
+ * keys[i], or NULL when absent (and knodes[i], if knodes is not NULL, its
+ * key). Unknown and repeated keys are errors. path names the mapping
+ * itself ("" for the top level).
  */
-static int get_fields(struct parser *p, const yaml_node_t *map, const char *path,
-		      const char *const *keys, yaml_node_t **vals)
+static int get_fields_keys(struct parser *p, const yaml_node_t *map, const char *path,
+			   const char *const *keys, yaml_node_t **vals, yaml_node_t **knodes)
 {
 	const yaml_node_t *seen[CFG_MAX_KEYS] = {NULL};
 	char field[CFG_FIELD_LEN], expected[CFG_FIELD_LEN];
@@ -289,8 +337,11 @@ static int get_fields(struct parser *p, const yaml_node_t *map, const char *path
 	ret = expect_kind(p, map, *path ? path : "config", YAML_MAPPING_NODE);
 	if (ret)
 		return ret;
-	for (nkeys = 0; keys[nkeys]; nkeys++)
+	for (nkeys = 0; keys[nkeys]; nkeys++) {
 		vals[nkeys] = NULL;
+		if (knodes)
+			knodes[nkeys] = NULL;
+	}
 
 	for (pair = map->data.mapping.pairs.start; pair < map->data.mapping.pairs.top; pair++) {
 		yaml_node_t *key = yaml_document_get_node(p->doc, pair->key);
@@ -313,8 +364,16 @@ static int get_fields(struct parser *p, const yaml_node_t *map, const char *path
 					 "repeated key (first at line %zu)", node_line(seen[i]));
 		seen[i] = key;
 		vals[i] = yaml_document_get_node(p->doc, pair->value);
+		if (knodes)
+			knodes[i] = key;
 	}
 	return 0;
+}
+
+static int get_fields(struct parser *p, const yaml_node_t *map, const char *path,
+		      const char *const *keys, yaml_node_t **vals)
+{
+	return get_fields_keys(p, map, path, keys, vals, NULL);
 }
 
 /* A required key: report the line of the mapping that lacks it. */
@@ -565,18 +624,101 @@ static int parse_vips(struct parser *p, const yaml_node_t *node, struct edge_con
 	return 0;
 }
 
-static int parse_values(struct parser *p, const yaml_node_t *node, const char *path,
-			struct edge_cfg_record *rec)
+/* Pool and region names: 1..31 of [a-z0-9_-]. */
+static int get_ident(struct parser *p, const yaml_node_t *node, const char *field, const char *what,
+		     char *out)
 {
-	struct edge_dns_rrset *rrset = &rec->rrset;
-	int family = rrset->rdlen == 4 ? AF_INET : AF_INET6;
-	__u8 other[16];
-	char field[CFG_FIELD_LEN];
 	const char *s;
-	size_t i, j, n;
+	size_t i, len;
 	int ret;
 
-	ret = get_list(p, node, path, 1, EDGE_DNS_MAX_RR, &n);
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	len = strlen(s);
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			break;
+	if (!len || len >= EDGE_CFG_NAME_LEN || i < len)
+		return parse_err(p, node_line(node), field,
+				 "'%s' is not a %s name (1..%d of a-z, 0-9, '_', '-')", show(p, s),
+				 what, EDGE_CFG_NAME_LEN - 1);
+	strcpy(out, s);
+	return 0;
+}
+
+/*
+ * A wire name as name_to_wire() makes it (labels of letters, digits, '-'
+ * and '_' only: nothing to escape) in text form, without the final dot.
+ */
+static void wire_to_text(const __u8 *wire, char *out)
+{
+	size_t pos = 0, o = 0;
+
+	if (!wire[0]) {
+		strcpy(out, ".");
+		return;
+	}
+	while (wire[pos]) {
+		if (o)
+			out[o++] = '.';
+		memcpy(out + o, wire + pos + 1, wire[pos]);
+		o += wire[pos];
+		pos += wire[pos] + 1;
+	}
+	out[o] = '\0';
+}
+
+/* Is the wire name at or below apex (a whole-label suffix)? */
+static bool wire_in_zone(const __u8 *wire, size_t len, const __u8 *apex, size_t apex_len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		if (len - pos == apex_len && !memcmp(wire + pos, apex, apex_len))
+			return true;
+		if (!wire[pos])
+			break;
+		pos += wire[pos] + 1;
+	}
+	return false;
+}
+
+/* A DNS name: its wire form into wire[256], its text into text (if not NULL). */
+static int get_name(struct parser *p, const yaml_node_t *node, const char *field, __u8 *wire,
+		    char *text)
+{
+	const char *s, *why;
+	int ret;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	ret = name_to_wire(s, wire, EDGE_DNS_NAME_MAX + 1, &why);
+	if (ret < 0)
+		return parse_err(p, node_line(node), field, "'%s' is not a valid DNS name: %s",
+				 show(p, s), why);
+	if (text)
+		wire_to_text(wire, text);
+	return ret;
+}
+
+/*
+ * A list of min..max distinct addresses of one family into out[i] (the
+ * first 4 bytes for IPv4); *count gets how many. wrong says why the
+ * other family does not belong here ("the type is A").
+ */
+static int get_addrs(struct parser *p, const yaml_node_t *node, const char *path, int family,
+		     const char *wrong, size_t min, __u8 (*out)[16], __u8 *count)
+{
+	size_t rdlen = family == AF_INET ? 4 : 16, i, j, n;
+	char field[CFG_FIELD_LEN];
+	__u8 other[16];
+	const char *s;
+	int ret;
+
+	ret = get_list(p, node, path, min, EDGE_DNS_MAX_RR, &n);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++) {
@@ -585,124 +727,732 @@ static int parse_values(struct parser *p, const yaml_node_t *node, const char *p
 		ret = get_str(p, val, item(field, path, i), &s);
 		if (ret)
 			return ret;
-		if (inet_pton(family, s, rrset->rdata[i]) != 1) {
+		memset(out[i], 0, 16);
+		if (inet_pton(family, s, out[i]) != 1) {
 			if (inet_pton(family == AF_INET ? AF_INET6 : AF_INET, s, other) == 1)
 				return parse_err(p, node_line(val), field,
-						 "'%s' is an %s address, but the type is %s",
-						 show(p, s), family == AF_INET ? "IPv6" : "IPv4",
-						 family == AF_INET ? "A" : "AAAA");
+						 "'%s' is an %s address, but %s", show(p, s),
+						 family == AF_INET ? "IPv6" : "IPv4", wrong);
 			return parse_err(p, node_line(val), field, "'%s' is not an %s address",
 					 show(p, s), family == AF_INET ? "IPv4" : "IPv6");
 		}
 		for (j = 0; j < i; j++) {
-			if (memcmp(rrset->rdata[j], rrset->rdata[i], rrset->rdlen))
+			if (memcmp(out[j], out[i], rdlen))
 				continue;
 			return parse_err(p, node_line(val), field,
-					 "'%s' is listed twice (first as values[%zu])", show(p, s),
-					 j);
+					 "'%s' is listed twice (first as %s[%zu])", show(p, s),
+					 strrchr(path, '.') ? strrchr(path, '.') + 1 : path, j);
 		}
 	}
-	rrset->count = n;
+	*count = n;
 	return 0;
 }
 
-static int parse_record(struct parser *p, const yaml_node_t *node, const char *path,
-			struct edge_cfg_record *rec)
+static int parse_pool(struct parser *p, const yaml_node_t *node, const char *path,
+		      struct edge_config *cfg, size_t i)
 {
-	unsigned long long ttl = CFG_TTL_DEFAULT;
+	struct edge_cfg_pool *pool = &cfg->pools[i];
+	__u8 addrs[EDGE_DNS_MAX_RR][16];
 	char field[CFG_FIELD_LEN];
-	yaml_node_t *v[REC__N];
-	const char *s, *why;
-	size_t i, len;
+	yaml_node_t *v[POOL__N];
+	size_t j;
 	int ret;
 
-	ret = get_fields(p, node, path, record_keys, v);
+	ret = get_fields(p, node, path, pool_keys, v);
 	if (ret)
 		return ret;
-	rec->line = node_line(node);
-	for (i = 0; i < REC__N; i++) {
-		if (i == REC_TTL)
+	pool->line = node_line(node);
+	ret = require(p, node, path, "name", v[POOL_NAME]);
+	if (ret)
+		return ret;
+	ret = get_ident(p, v[POOL_NAME], join(field, path, "name"), "pool", pool->name);
+	if (ret)
+		return ret;
+	for (j = 0; j < i; j++) {
+		if (strcmp(cfg->pools[j].name, pool->name))
 			continue;
-		ret = require(p, node, path, record_keys[i], v[i]);
+		return parse_err(p, node_line(v[POOL_NAME]), field,
+				 "'%s' is listed twice (first at line %d)", pool->name,
+				 cfg->pools[j].line);
+	}
+
+	if (v[POOL_A]) {
+		ret = get_addrs(p, v[POOL_A], join(field, path, "a"), AF_INET,
+				"a lists IPv4 addresses (IPv6 go in aaaa)", 0, addrs, &pool->n_a);
+		if (ret)
+			return ret;
+		for (j = 0; j < pool->n_a; j++)
+			memcpy(pool->a[j], addrs[j], 4);
+	}
+	if (v[POOL_AAAA]) {
+		ret = get_addrs(p, v[POOL_AAAA], join(field, path, "aaaa"), AF_INET6,
+				"aaaa lists IPv6 addresses (IPv4 go in a)", 0, pool->aaaa,
+				&pool->n_aaaa);
 		if (ret)
 			return ret;
 	}
+	if (!pool->n_a && !pool->n_aaaa)
+		return parse_err(p, pool->line, path, "pool '%s' has no addresses (a, aaaa)",
+				 pool->name);
 
-	ret = get_str(p, v[REC_NAME], join(field, path, "name"), &s);
+	pool->up = true;
+	if (v[POOL_UP])
+		return get_bool(p, v[POOL_UP], join(field, path, "up"), &pool->up);
+	return 0;
+}
+
+static int parse_pools(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	char path[CFG_FIELD_LEN];
+	size_t i, n;
+	int ret;
+
+	ret = get_list(p, node, "dns.pools", 0, EDGE_CFG_MAX_POOLS, &n);
+	if (ret || !n)
+		return ret;
+	cfg->pools = calloc(n, sizeof(*cfg->pools));
+	if (!cfg->pools)
+		return oom_err(p);
+	cfg->n_pools = n;
+	for (i = 0; i < n; i++) {
+		ret = parse_pool(p, seq_item(p, node, i), item(path, "dns.pools", i), cfg, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int find_pool(const struct edge_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_pools; i++)
+		if (!strcmp(cfg->pools[i].name, name))
+			return i;
+	return -1;
+}
+
+static int find_region(const struct edge_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->geo.n_regions; i++)
+		if (!strcmp(cfg->geo.regions[i], name))
+			return i;
+	return -1;
+}
+
+static const char *type_name(__u16 qtype)
+{
+	return qtype == CFG_DNS_TYPE_A ? "A" : "AAAA";
+}
+
+/* A pool name in a record: it must exist and have addresses of the record's type. */
+static int get_pool_ref(struct parser *p, const yaml_node_t *node, const char *field,
+			const struct edge_config *cfg, const struct edge_cfg_rrset *rr, __u16 *pool)
+{
+	const struct edge_cfg_pool *pl;
+	const char *s;
+	int ret, i;
+
+	ret = get_str(p, node, field, &s);
 	if (ret)
 		return ret;
-	ret = name_to_wire(s, rec->key.name, sizeof(rec->key.name), &why);
-	if (ret < 0)
-		return parse_err(p, node_line(v[REC_NAME]), field,
-				 "'%s' is not a valid DNS name: %s", show(p, s), why);
-	rec->key.name_len = ret;
-	/* Presentation form: lowercased, without the final dot (but "." stays). */
+	i = find_pool(cfg, s);
+	if (i < 0)
+		return parse_err(p, node_line(node), field, "'%s' is not a pool in dns.pools",
+				 show(p, s));
+	pl = &cfg->pools[i];
+	if (!(rr->qtype == CFG_DNS_TYPE_A ? pl->n_a : pl->n_aaaa))
+		return parse_err(p, node_line(node), field,
+				 "pool '%s' (line %d) has no %s addresses for %s %s", pl->name,
+				 pl->line, rr->qtype == CFG_DNS_TYPE_A ? "IPv4" : "IPv6", rr->name,
+				 type_name(rr->qtype));
+	*pool = i;
+	return 0;
+}
+
+/* An ordered list of 1..EDGE_CFG_MAX_CAND distinct pools. */
+static int get_pool_list(struct parser *p, const yaml_node_t *node, const char *path,
+			 const struct edge_config *cfg, const struct edge_cfg_rrset *rr,
+			 struct edge_cfg_cand *cand, __u8 *count)
+{
+	char field[CFG_FIELD_LEN];
+	size_t i, j, n;
+	int ret;
+
+	ret = get_list(p, node, path, 1, EDGE_CFG_MAX_CAND, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *val = seq_item(p, node, i);
+
+		ret = get_pool_ref(p, val, item(field, path, i), cfg, rr, &cand[i].pool);
+		if (ret)
+			return ret;
+		cand[i].weight = 0;
+		for (j = 0; j < i; j++) {
+			if (cand[j].pool != cand[i].pool)
+				continue;
+			return parse_err(p, node_line(val), field,
+					 "'%s' is listed twice (first as [%zu])",
+					 cfg->pools[cand[i].pool].name, j);
+		}
+	}
+	*count = n;
+	return 0;
+}
+
+static size_t map_len(const yaml_node_t *map)
+{
+	return map->data.mapping.pairs.top - map->data.mapping.pairs.start;
+}
+
+/* A mapping whose keys are names (regions, pools, countries): min..max pairs. */
+static int get_map(struct parser *p, const yaml_node_t *node, const char *field, size_t min,
+		   size_t max)
+{
+	size_t n;
+	int ret;
+
+	ret = expect_kind(p, node, field, YAML_MAPPING_NODE);
+	if (ret)
+		return ret;
+	n = map_len(node);
+	if (n < min || n > max)
+		return parse_err(p, node_line(node), field, "has %zu entries, expected %zu..%zu", n,
+				 min, max);
+	return 0;
+}
+
+/* The i-th key and value of a mapping; the key must be a plain string. */
+static int map_pair(struct parser *p, const yaml_node_t *map, size_t i, const char *path,
+		    yaml_node_t **key, yaml_node_t **val, const char **name)
+{
+	yaml_node_pair_t *pair = &map->data.mapping.pairs.start[i];
+
+	*key = yaml_document_get_node(p->doc, pair->key);
+	*val = yaml_document_get_node(p->doc, pair->value);
+	if ((*key)->type != YAML_SCALAR_NODE)
+		return parse_err(p, node_line(*key), path, "expected a key name, got %s",
+				 node_kind(*key));
+	return get_str(p, *key, path, name);
+}
+
+/* geo: {region: [pool, ...], ...} */
+static int get_geo_routes(struct parser *p, const yaml_node_t *node, const char *path,
+			  const struct edge_config *cfg, struct edge_cfg_rrset *rr)
+{
+	char field[CFG_FIELD_LEN];
+	yaml_node_t *key, *val;
+	const char *name;
+	size_t i, j, n;
+	int ret, r;
+
+	ret = get_map(p, node, path, 1, EDGE_CFG_MAX_REGIONS);
+	if (ret)
+		return ret;
+	n = map_len(node);
+	rr->geo = calloc(n, sizeof(*rr->geo));
+	if (!rr->geo)
+		return oom_err(p);
+	for (i = 0; i < n; i++) {
+		struct edge_cfg_geo_route *route = &rr->geo[i];
+
+		ret = map_pair(p, node, i, path, &key, &val, &name);
+		if (ret)
+			return ret;
+		join(field, path, show(p, name));
+		r = find_region(cfg, name);
+		if (r < 0)
+			return parse_err(p, node_line(key), field, "'%s' is not a region in %s",
+					 show(p, name),
+					 cfg->geo.n_regions ? "geo.regions"
+							    : "geo.regions (no geo section)");
+		for (j = 0; j < i; j++) {
+			if (rr->geo[j].region != r)
+				continue;
+			return parse_err(p, node_line(key), field,
+					 "repeated key (first at line %d)", rr->geo[j].line);
+		}
+		route->region = r;
+		route->line = node_line(key);
+		rr->n_geo = i + 1;
+		ret = get_pool_list(p, val, field, cfg, rr, route->cand, &route->n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* weights: {pool: weight, ...} */
+static int get_weights(struct parser *p, const yaml_node_t *node, const char *path,
+		       const struct edge_config *cfg, struct edge_cfg_rrset *rr)
+{
+	char field[CFG_FIELD_LEN];
+	int lines[EDGE_CFG_MAX_CAND];
+	unsigned long long w;
+	yaml_node_t *key, *val;
+	const char *name;
+	size_t i, j, n;
+	int ret;
+
+	ret = get_map(p, node, path, 1, EDGE_CFG_MAX_CAND);
+	if (ret)
+		return ret;
+	n = map_len(node);
+	for (i = 0; i < n; i++) {
+		ret = map_pair(p, node, i, path, &key, &val, &name);
+		if (ret)
+			return ret;
+		join(field, path, show(p, name));
+		ret = get_pool_ref(p, key, field, cfg, rr, &rr->cand[i].pool);
+		if (ret)
+			return ret;
+		lines[i] = node_line(key);
+		for (j = 0; j < i; j++) {
+			if (rr->cand[j].pool != rr->cand[i].pool)
+				continue;
+			return parse_err(p, node_line(key), field,
+					 "repeated key (first at line %d)", lines[j]);
+		}
+		ret = get_uint(p, val, field, 1, EDGE_CFG_MAX_WEIGHT, &w);
+		if (ret)
+			return ret;
+		rr->cand[i].weight = w;
+	}
+	rr->n_cand = n;
+	return 0;
+}
+
+/*
+ * A record's name: "@" is the apex, a name with a final dot is absolute
+ * (and must be inside the zone), anything else is relative to the apex.
+ */
+static int parse_owner(struct parser *p, const yaml_node_t *node, const char *field,
+		       const struct edge_cfg_zone *zone, struct edge_cfg_rrset *rr)
+{
+	char full[2 * (EDGE_DNS_NAME_MAX + 1)];
+	const char *s, *why;
+	size_t len;
+	int ret;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
 	len = strlen(s);
-	if (len > 1 && s[len - 1] == '.')
-		len--;
-	for (i = 0; i < len; i++)
-		rec->name[i] = s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i];
-	rec->name[len] = '\0';
+	if (!strcmp(s, "@")) {
+		memcpy(rr->wire, zone->apex, zone->apex_len);
+		rr->wire_len = zone->apex_len;
+	} else {
+		ret = name_to_wire(s, rr->wire, sizeof(rr->wire), &why);
+		if (ret < 0)
+			return parse_err(p, node_line(node), field,
+					 "'%s' is not a valid DNS name: %s", show(p, s), why);
+		rr->wire_len = ret;
+		if (s[len - 1] == '.') {
+			if (!wire_in_zone(rr->wire, rr->wire_len, zone->apex, zone->apex_len))
+				return parse_err(p, node_line(node), field,
+						 "'%s' is not inside zone %s", show(p, s),
+						 zone->name);
+		} else {
+			snprintf(full, sizeof(full), "%s.%s", s, zone->name);
+			ret = name_to_wire(full, rr->wire, sizeof(rr->wire), &why);
+			if (ret < 0)
+				return parse_err(p, node_line(node), field,
+						 "'%s' in zone %s is not a valid DNS name: %s",
+						 show(p, s), zone->name, why);
+			rr->wire_len = ret;
+		}
+	}
+	wire_to_text(rr->wire, rr->name);
+	return 0;
+}
+
+static const char *const policy_names[] = {
+	[EDGE_CFG_POL_STATIC] = "static",
+	[EDGE_CFG_POL_GEO] = "geo",
+	[EDGE_CFG_POL_WEIGHTED] = "weighted",
+	[EDGE_CFG_POL_FAILOVER] = "failover",
+};
+
+/* The keys that only one policy uses. */
+static const struct {
+	int key;
+	enum edge_cfg_policy policy;
+} policy_keys[] = {
+	{REC_VALUES, EDGE_CFG_POL_STATIC},  {REC_GEO, EDGE_CFG_POL_GEO},
+	{REC_DEFAULT, EDGE_CFG_POL_GEO},    {REC_WEIGHTS, EDGE_CFG_POL_WEIGHTED},
+	{REC_POOLS, EDGE_CFG_POL_FAILOVER},
+};
+
+static int parse_policy(struct parser *p, const yaml_node_t *node, const char *field,
+			enum edge_cfg_policy *policy)
+{
+	const char *s;
+	size_t i;
+	int ret;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	for (i = 0; i < sizeof(policy_names) / sizeof(policy_names[0]); i++) {
+		if (!strcmp(s, policy_names[i])) {
+			*policy = i;
+			return 0;
+		}
+	}
+	return parse_err(p, node_line(node), field,
+			 "'%s' is not a policy (static, geo, weighted, failover)", show(p, s));
+}
+
+static int parse_record(struct parser *p, const yaml_node_t *node, const char *path,
+			const struct edge_config *cfg, struct edge_cfg_rrset *rr)
+{
+	const struct edge_cfg_zone *zone = &cfg->zones[rr->zone];
+	unsigned long long ttl = zone->ttl;
+	yaml_node_t *v[REC__N], *k[REC__N];
+	char field[CFG_FIELD_LEN];
+	const char *s;
+	size_t i;
+	int ret;
+
+	ret = get_fields_keys(p, node, path, record_keys, v, k);
+	if (ret)
+		return ret;
+	rr->line = node_line(node);
+	ret = require(p, node, path, "name", v[REC_NAME]);
+	if (!ret)
+		ret = require(p, node, path, "type", v[REC_TYPE]);
+	if (!ret)
+		ret = parse_owner(p, v[REC_NAME], join(field, path, "name"), zone, rr);
+	if (ret)
+		return ret;
 
 	ret = get_str(p, v[REC_TYPE], join(field, path, "type"), &s);
 	if (ret)
 		return ret;
-	if (!strcasecmp(s, "A")) {
-		rec->key.qtype = CFG_DNS_TYPE_A;
-		rec->rrset.rdlen = 4;
-	} else if (!strcasecmp(s, "AAAA")) {
-		rec->key.qtype = CFG_DNS_TYPE_AAAA;
-		rec->rrset.rdlen = 16;
-	} else {
+	if (!strcasecmp(s, "A"))
+		rr->qtype = CFG_DNS_TYPE_A;
+	else if (!strcasecmp(s, "AAAA"))
+		rr->qtype = CFG_DNS_TYPE_AAAA;
+	else
 		return parse_err(p, node_line(v[REC_TYPE]), field,
 				 "'%s' is not a supported type (A, AAAA)", show(p, s));
-	}
 
 	if (v[REC_TTL]) {
 		ret = get_uint(p, v[REC_TTL], join(field, path, "ttl"), 0, CFG_TTL_MAX, &ttl);
 		if (ret)
 			return ret;
 	}
-	rec->rrset.ttl = ttl;
+	rr->ttl = ttl;
 
-	return parse_values(p, v[REC_VALUES], join(field, path, "values"), rec);
+	rr->policy = EDGE_CFG_POL_STATIC;
+	if (v[REC_POLICY]) {
+		ret = parse_policy(p, v[REC_POLICY], join(field, path, "policy"), &rr->policy);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < sizeof(policy_keys) / sizeof(policy_keys[0]); i++) {
+		if (!v[policy_keys[i].key] || policy_keys[i].policy == rr->policy)
+			continue;
+		return parse_err(p, node_line(k[policy_keys[i].key]),
+				 join(field, path, record_keys[policy_keys[i].key]),
+				 "only for policy %s (this record's policy is %s)",
+				 policy_names[policy_keys[i].policy], policy_names[rr->policy]);
+	}
+
+	switch (rr->policy) {
+	case EDGE_CFG_POL_STATIC:
+		ret = require(p, node, path, "values", v[REC_VALUES]);
+		if (ret)
+			return ret;
+		return get_addrs(p, v[REC_VALUES], join(field, path, "values"),
+				 rr->qtype == CFG_DNS_TYPE_A ? AF_INET : AF_INET6,
+				 rr->qtype == CFG_DNS_TYPE_A ? "the type is A" : "the type is AAAA",
+				 1, rr->values, &rr->n_values);
+	case EDGE_CFG_POL_GEO:
+		ret = require(p, node, path, "geo", v[REC_GEO]);
+		if (!ret)
+			ret = require(p, node, path, "default", v[REC_DEFAULT]);
+		if (!ret)
+			ret = get_geo_routes(p, v[REC_GEO], join(field, path, "geo"), cfg, rr);
+		if (ret)
+			return ret;
+		return get_pool_list(p, v[REC_DEFAULT], join(field, path, "default"), cfg, rr,
+				     rr->cand, &rr->n_cand);
+	case EDGE_CFG_POL_WEIGHTED:
+		ret = require(p, node, path, "weights", v[REC_WEIGHTS]);
+		if (ret)
+			return ret;
+		return get_weights(p, v[REC_WEIGHTS], join(field, path, "weights"), cfg, rr);
+	case EDGE_CFG_POL_FAILOVER:
+		ret = require(p, node, path, "pools", v[REC_POOLS]);
+		if (ret)
+			return ret;
+		return get_pool_list(p, v[REC_POOLS], join(field, path, "pools"), cfg, rr, rr->cand,
+				     &rr->n_cand);
+	}
+	return 0;
 }
 
-/* qsort_r order of record indexes: by map key, then by position in the file. */
-static int cmp_record_idx(const void *a, const void *b, void *arg)
+/* SOA numbers: 32-bit serial, the others 0..2^31-1 like TTLs (RFC 2181 §8). */
+static int parse_soa(struct parser *p, const yaml_node_t *node, const char *path,
+		     struct edge_cfg_zone *zone)
 {
-	const struct edge_cfg_record *recs = arg;
+	static const struct {
+		int key;
+		unsigned long long max, def;
+		size_t off;
+	} nums[] = {
+		{SOA_SERIAL, 4294967295ULL, CFG_SOA_SERIAL, offsetof(struct edge_cfg_soa, serial)},
+		{SOA_REFRESH, CFG_TTL_MAX, CFG_SOA_REFRESH, offsetof(struct edge_cfg_soa, refresh)},
+		{SOA_RETRY, CFG_TTL_MAX, CFG_SOA_RETRY, offsetof(struct edge_cfg_soa, retry)},
+		{SOA_EXPIRE, CFG_TTL_MAX, CFG_SOA_EXPIRE, offsetof(struct edge_cfg_soa, expire)},
+		{SOA_MINIMUM, CFG_TTL_MAX, CFG_SOA_MINIMUM, offsetof(struct edge_cfg_soa, minimum)},
+		{SOA_TTL, CFG_TTL_MAX, 0, offsetof(struct edge_cfg_soa, ttl)},
+	};
+	char field[CFG_FIELD_LEN];
+	yaml_node_t *v[SOA__N];
+	unsigned long long val;
+	__u8 wire[EDGE_DNS_NAME_MAX + 1];
+	size_t i;
+	int ret;
+
+	ret = get_fields(p, node, path, soa_keys, v);
+	if (ret)
+		return ret;
+	ret = require(p, node, path, "mname", v[SOA_MNAME]);
+	if (!ret)
+		ret = require(p, node, path, "rname", v[SOA_RNAME]);
+	if (ret)
+		return ret;
+	ret = get_name(p, v[SOA_MNAME], join(field, path, "mname"), wire, zone->soa.mname);
+	if (ret < 0)
+		return ret;
+	ret = get_name(p, v[SOA_RNAME], join(field, path, "rname"), wire, zone->soa.rname);
+	if (ret < 0)
+		return ret;
+
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		val = nums[i].key == SOA_TTL ? zone->ttl : nums[i].def;
+		if (v[nums[i].key]) {
+			ret = get_uint(p, v[nums[i].key], join(field, path, soa_keys[nums[i].key]),
+				       0, nums[i].max, &val);
+			if (ret)
+				return ret;
+		}
+		*(__u32 *)((char *)&zone->soa + nums[i].off) = val;
+	}
+	return 0;
+}
+
+/* zones[0..i-1] are parsed: the new apex must neither repeat nor nest with them. */
+static int check_zone_overlap(struct parser *p, const yaml_node_t *node, const char *field,
+			      const struct edge_config *cfg, size_t i)
+{
+	const struct edge_cfg_zone *z = &cfg->zones[i], *o;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		o = &cfg->zones[j];
+		if (o->apex_len == z->apex_len && !memcmp(o->apex, z->apex, z->apex_len))
+			return parse_err(p, node_line(node), field,
+					 "'%s' is listed twice (first at line %d)", z->name,
+					 o->line);
+		if (wire_in_zone(z->apex, z->apex_len, o->apex, o->apex_len))
+			return parse_err(p, node_line(node), field,
+					 "zone %s is inside zone %s (line %d); zones must not nest",
+					 z->name, o->name, o->line);
+		if (wire_in_zone(o->apex, o->apex_len, z->apex, z->apex_len))
+			return parse_err(p, node_line(node), field,
+					 "zone %s contains zone %s (line %d); zones must not nest",
+					 z->name, o->name, o->line);
+	}
+	return 0;
+}
+
+/* One more (zeroed) rrset at the end of cfg->rrsets. */
+static struct edge_cfg_rrset *add_rrset(struct parser *p, struct edge_config *cfg)
+{
+	struct edge_cfg_rrset *tmp;
+	size_t cap;
+
+	if (cfg->n_rrsets == p->rrsets_cap) {
+		cap = p->rrsets_cap ? p->rrsets_cap * 2 : 64;
+		tmp = realloc(cfg->rrsets, cap * sizeof(*tmp));
+		if (!tmp)
+			return NULL;
+		cfg->rrsets = tmp;
+		p->rrsets_cap = cap;
+	}
+	tmp = &cfg->rrsets[cfg->n_rrsets++];
+	memset(tmp, 0, sizeof(*tmp));
+	return tmp;
+}
+
+static int parse_zone_records(struct parser *p, const yaml_node_t *node, const char *path,
+			      struct edge_config *cfg, size_t zi)
+{
+	char rpath[CFG_FIELD_LEN];
+	struct edge_cfg_rrset *rr;
+	size_t i, n;
+	int ret;
+
+	ret = get_list(p, node, path, 0, CFG_MAX_RECORDS, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *rec = seq_item(p, node, i);
+
+		item(rpath, path, i);
+		if (cfg->n_rrsets == CFG_MAX_RECORDS)
+			return parse_err(p, node_line(rec), rpath,
+					 "more than %d records in all zones", CFG_MAX_RECORDS);
+		rr = add_rrset(p, cfg);
+		if (!rr)
+			return oom_err(p);
+		rr->zone = zi;
+		rr->index = i;
+		ret = parse_record(p, rec, rpath, cfg, rr);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int parse_zone(struct parser *p, const yaml_node_t *node, const char *path,
+		      struct edge_config *cfg, size_t i)
+{
+	struct edge_cfg_zone *zone = &cfg->zones[i];
+	unsigned long long ttl = CFG_TTL_DEFAULT;
+	char field[CFG_FIELD_LEN], npath[CFG_FIELD_LEN];
+	__u8 wire[EDGE_DNS_NAME_MAX + 1];
+	yaml_node_t *v[ZONE__N];
+	size_t j, k, n;
+	int ret;
+
+	ret = get_fields(p, node, path, zone_keys, v);
+	if (ret)
+		return ret;
+	zone->line = node_line(node);
+	ret = require(p, node, path, "name", v[ZONE_NAME]);
+	if (ret)
+		return ret;
+	ret = get_name(p, v[ZONE_NAME], join(field, path, "name"), zone->apex, zone->name);
+	if (ret < 0)
+		return ret;
+	zone->apex_len = ret;
+	if (zone->apex_len == 1)
+		return parse_err(p, node_line(v[ZONE_NAME]), field,
+				 "the root zone is not supported");
+	ret = check_zone_overlap(p, v[ZONE_NAME], field, cfg, i);
+	if (ret)
+		return ret;
+
+	if (v[ZONE_TTL]) {
+		ret = get_uint(p, v[ZONE_TTL], join(field, path, "ttl"), 0, CFG_TTL_MAX, &ttl);
+		if (ret)
+			return ret;
+	}
+	zone->ttl = ttl;
+
+	ret = require(p, node, path, "soa", v[ZONE_SOA]);
+	if (!ret)
+		ret = parse_soa(p, v[ZONE_SOA], join(field, path, "soa"), zone);
+	if (!ret)
+		ret = require(p, node, path, "ns", v[ZONE_NS]);
+	if (!ret)
+		ret = get_list(p, v[ZONE_NS], join(npath, path, "ns"), 1, EDGE_CFG_MAX_NS, &n);
+	if (ret)
+		return ret;
+	for (j = 0; j < n; j++) {
+		const yaml_node_t *ns = seq_item(p, v[ZONE_NS], j);
+
+		ret = get_name(p, ns, item(field, npath, j), wire, zone->ns[j]);
+		if (ret < 0)
+			return ret;
+		for (k = 0; k < j; k++) {
+			if (strcmp(zone->ns[k], zone->ns[j]))
+				continue;
+			return parse_err(p, node_line(ns), field,
+					 "'%s' is listed twice (first as ns[%zu])", zone->ns[j], k);
+		}
+	}
+	zone->n_ns = n;
+
+	if (v[ZONE_RECORDS])
+		return parse_zone_records(p, v[ZONE_RECORDS], join(field, path, "records"), cfg, i);
+	return 0;
+}
+
+static int parse_zones(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	char path[CFG_FIELD_LEN];
+	size_t i, n;
+	int ret;
+
+	ret = get_list(p, node, "dns.zones", 0, EDGE_CFG_MAX_ZONES, &n);
+	if (ret || !n)
+		return ret;
+	cfg->zones = calloc(n, sizeof(*cfg->zones));
+	if (!cfg->zones)
+		return oom_err(p);
+	cfg->n_zones = n;
+	for (i = 0; i < n; i++) {
+		ret = parse_zone(p, seq_item(p, node, i), item(path, "dns.zones", i), cfg, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* qsort_r order of rrset indexes: by owner and type, then by position in the file. */
+static int cmp_rrset_idx(const void *a, const void *b, void *arg)
+{
+	const struct edge_cfg_rrset *rrs = arg;
 	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const struct edge_cfg_rrset *ra = &rrs[ia], *rb = &rrs[ib];
 	int c;
 
-	c = memcmp(&recs[ia].key, &recs[ib].key, sizeof(recs[ia].key));
+	if (ra->wire_len != rb->wire_len)
+		return ra->wire_len < rb->wire_len ? -1 : 1;
+	c = memcmp(ra->wire, rb->wire, ra->wire_len);
 	if (c)
 		return c;
+	if (ra->qtype != rb->qtype)
+		return ra->qtype < rb->qtype ? -1 : 1;
 	return ia < ib ? -1 : ia > ib;
 }
 
+static bool same_rrset(const struct edge_cfg_rrset *a, const struct edge_cfg_rrset *b)
+{
+	return a->qtype == b->qtype && a->wire_len == b->wire_len &&
+	       !memcmp(a->wire, b->wire, a->wire_len);
+}
+
 /*
- * The same name and type twice: report the first repeat in file order.
+ * The same owner and type twice: report the first repeat in file order.
  * Sorting keeps 65536 records fast where comparing all pairs would not.
  */
-static int check_record_dups(struct parser *p, struct edge_config *cfg)
+static int check_rrset_dups(struct parser *p, struct edge_config *cfg)
 {
 	size_t i, dup = SIZE_MAX, first = 0, *idx;
-	char field[CFG_FIELD_LEN];
+	char field[CFG_FIELD_LEN], path[CFG_FIELD_LEN];
+	const struct edge_cfg_rrset *rr;
 	int ret = 0;
 
-	if (cfg->n_records < 2)
+	if (cfg->n_rrsets < 2)
 		return 0;
-	idx = calloc(cfg->n_records, sizeof(*idx));
+	idx = calloc(cfg->n_rrsets, sizeof(*idx));
 	if (!idx)
 		return oom_err(p);
-	for (i = 0; i < cfg->n_records; i++)
+	for (i = 0; i < cfg->n_rrsets; i++)
 		idx[i] = i;
-	qsort_r(idx, cfg->n_records, sizeof(*idx), cmp_record_idx, cfg->records);
+	qsort_r(idx, cfg->n_rrsets, sizeof(*idx), cmp_rrset_idx, cfg->rrsets);
 
-	for (i = 1; i < cfg->n_records; i++) {
-		if (memcmp(&cfg->records[idx[i - 1]].key, &cfg->records[idx[i]].key,
-			   sizeof(cfg->records[0].key)))
+	for (i = 1; i < cfg->n_rrsets; i++) {
+		if (!same_rrset(&cfg->rrsets[idx[i - 1]], &cfg->rrsets[idx[i]]))
 			continue;
 		/*
 		 * Equal keys sort by index, so the smallest repeat of a run is
@@ -713,21 +1463,55 @@ static int check_record_dups(struct parser *p, struct edge_config *cfg)
 			first = idx[i - 1];
 		}
 	}
-	if (dup != SIZE_MAX)
-		ret = parse_err(p, cfg->records[dup].line, item(field, "dns.records", dup),
-				"%s %s is already defined at line %d", cfg->records[dup].name,
-				cfg->records[dup].key.qtype == CFG_DNS_TYPE_A ? "A" : "AAAA",
-				cfg->records[first].line);
+	if (dup != SIZE_MAX) {
+		rr = &cfg->rrsets[dup];
+		item(path, "dns.zones", rr->zone);
+		join(field, path, "records");
+		ret = parse_err(p, rr->line, item(path, field, rr->index),
+				"%s %s is already defined at line %d", rr->name,
+				type_name(rr->qtype), cfg->rrsets[first].line);
+	}
 	free(idx);
 	return ret;
+}
+
+/* The static rrsets again, in the foundation-era form the old loader reads. */
+static int fill_static_records(struct parser *p, struct edge_config *cfg)
+{
+	const struct edge_cfg_rrset *rr;
+	struct edge_cfg_record *rec;
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->n_rrsets; i++)
+		n += cfg->rrsets[i].policy == EDGE_CFG_POL_STATIC;
+	if (!n)
+		return 0;
+	cfg->records = calloc(n, sizeof(*cfg->records));
+	if (!cfg->records)
+		return oom_err(p);
+	for (i = 0; i < cfg->n_rrsets; i++) {
+		rr = &cfg->rrsets[i];
+		if (rr->policy != EDGE_CFG_POL_STATIC)
+			continue;
+		rec = &cfg->records[cfg->n_records++];
+		strcpy(rec->name, rr->name);
+		rec->key.qtype = rr->qtype;
+		rec->key.name_len = rr->wire_len;
+		memcpy(rec->key.name, rr->wire, rr->wire_len);
+		rec->rrset.ttl = rr->ttl;
+		rec->rrset.count = rr->n_values;
+		rec->rrset.rdlen = rr->qtype == CFG_DNS_TYPE_A ? 4 : 16;
+		memcpy(rec->rrset.rdata, rr->values, sizeof(rec->rrset.rdata));
+		rec->line = rr->line;
+	}
+	return 0;
 }
 
 static int parse_dns(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
 {
 	unsigned long long udp_size;
-	char path[CFG_FIELD_LEN];
 	yaml_node_t *v[DNS__N];
-	size_t i, n;
+	const char *s;
 	int ret;
 
 	ret = get_fields(p, node, "dns", dns_keys, v);
@@ -741,24 +1525,414 @@ static int parse_dns(struct parser *p, const yaml_node_t *node, struct edge_conf
 			return ret;
 		cfg->dns_udp_size = udp_size;
 	}
+	if (v[DNS_OUT_OF_ZONE]) {
+		ret = get_str(p, v[DNS_OUT_OF_ZONE], "dns.out_of_zone", &s);
+		if (ret)
+			return ret;
+		if (!strcmp(s, "refuse"))
+			cfg->dns_out_of_zone = EDGE_CFG_OOZ_REFUSE;
+		else if (!strcmp(s, "pass"))
+			cfg->dns_out_of_zone = EDGE_CFG_OOZ_PASS;
+		else
+			return parse_err(p, node_line(v[DNS_OUT_OF_ZONE]), "dns.out_of_zone",
+					 "'%s' is not one of refuse, pass", show(p, s));
+	}
 
-	if (!v[DNS_RECORDS])
-		return 0;
-	ret = get_list(p, v[DNS_RECORDS], "dns.records", 0, EDGE_MAX_DNS_NAMES, &n);
-	if (ret || !n)
-		return ret;
-	cfg->records = calloc(n, sizeof(*cfg->records));
-	if (!cfg->records)
-		return oom_err(p);
-	cfg->n_records = n;
-
-	for (i = 0; i < n; i++) {
-		ret = parse_record(p, seq_item(p, v[DNS_RECORDS], i), item(path, "dns.records", i),
-				   &cfg->records[i]);
+	/* Pools first: records name them. */
+	if (v[DNS_POOLS]) {
+		ret = parse_pools(p, v[DNS_POOLS], cfg);
 		if (ret)
 			return ret;
 	}
-	return check_record_dups(p, cfg);
+	if (v[DNS_ZONES]) {
+		ret = parse_zones(p, v[DNS_ZONES], cfg);
+		if (ret)
+			return ret;
+	}
+	ret = check_rrset_dups(p, cfg);
+	if (ret)
+		return ret;
+	return fill_static_records(p, cfg);
+}
+
+/* "CSVFILE:LINE: cause"; always -EINVAL. */
+__attribute__((format(printf, 4, 5))) static int csv_err(struct parser *p, const char *csv,
+							 size_t line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!p->errlen)
+		return -EINVAL;
+	n = snprintf(p->err, p->errlen, "%s:%zu: ", csv, line);
+	if (n < 0 || (size_t)n >= p->errlen)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+/* "192.0.2.0/24" or "2001:db8::/32" -> pfx; why says what is wrong. */
+static int parse_prefix(const char *s, struct edge_cfg_prefix *pfx, const char **why)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/'), *d;
+	unsigned int len = 0, max, i, bits;
+	__u8 mask;
+
+	*why = "is not a prefix (ADDRESS/LENGTH)";
+	if (!slash || (size_t)(slash - s) >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, slash - s);
+	addr[slash - s] = '\0';
+	memset(pfx->addr, 0, sizeof(pfx->addr));
+	if (inet_pton(AF_INET, addr, pfx->addr) == 1) {
+		pfx->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, pfx->addr) == 1) {
+		pfx->family = AF_INET6;
+		max = 128;
+	} else {
+		return -EINVAL;
+	}
+	for (d = slash + 1; *d >= '0' && *d <= '9' && d - slash <= 3; d++)
+		len = len * 10 + (*d - '0');
+	if (d == slash + 1 || *d || len > max) {
+		*why = max == 32 ? "has a bad prefix length (0..32)"
+				 : "has a bad prefix length (0..128)";
+		return -EINVAL;
+	}
+	pfx->len = len;
+	for (i = 0; i < max / 8; i++) {
+		bits = len > 8 * i ? len - 8 * i : 0;
+		mask = bits >= 8 ? 0xff : (__u8)(0xff00 >> bits);
+		if (pfx->addr[i] & ~mask) {
+			*why = "has host bits set";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A CSV region: a region name, else a country code listed in geo.countries. */
+static int csv_region(const struct edge_config *cfg, const char *s)
+{
+	char code[3];
+	size_t i;
+	int r;
+
+	r = find_region(cfg, s);
+	if (r >= 0)
+		return r;
+	if (strlen(s) != 2)
+		return -1;
+	for (i = 0; i < 2; i++)
+		code[i] = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 'a' + 'A' : s[i];
+	code[2] = '\0';
+	for (i = 0; i < cfg->geo.n_countries; i++)
+		if (!strcmp(cfg->geo.countries[i].code, code))
+			return cfg->geo.countries[i].region;
+	return -1;
+}
+
+static struct edge_cfg_prefix *add_prefix(struct edge_cfg_geo *geo, size_t *cap)
+{
+	struct edge_cfg_prefix *tmp;
+
+	if (geo->n_prefixes == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		tmp = realloc(geo->prefixes, *cap * sizeof(*tmp));
+		if (!tmp)
+			return NULL;
+		geo->prefixes = tmp;
+	}
+	return &geo->prefixes[geo->n_prefixes++];
+}
+
+/* One non-blank CSV line: "PREFIX,REGION". */
+static int csv_line(struct parser *p, struct edge_config *cfg, char *s, size_t line,
+		    struct edge_cfg_prefix *pfx)
+{
+	const char *csv = cfg->geo.csv, *why;
+	char *comma = strchr(s, ','), *prefix, *region;
+	int r;
+
+	if (!comma || strchr(comma + 1, ','))
+		return csv_err(p, csv, line, "'%s' is not PREFIX,REGION", show(p, s));
+	*comma = '\0';
+	prefix = trim(s);
+	region = trim(comma + 1);
+	if (parse_prefix(prefix, pfx, &why)) {
+		if (!strcmp(why, "has host bits set")) {
+			char net[INET6_ADDRSTRLEN];
+			unsigned int i, bits;
+
+			for (i = 0; i < 16; i++) {
+				bits = pfx->len > 8 * i ? pfx->len - 8 * i : 0;
+				pfx->addr[i] &= bits >= 8 ? 0xff : (__u8)(0xff00 >> bits);
+			}
+			inet_ntop(pfx->family, pfx->addr, net, sizeof(net));
+			return csv_err(p, csv, line,
+				       "'%s' has host bits set (the network is %s/%u)",
+				       show(p, prefix), net, pfx->len);
+		}
+		return csv_err(p, csv, line, "'%s' %s", show(p, prefix), why);
+	}
+	r = csv_region(cfg, region);
+	if (r < 0)
+		return csv_err(p, csv, line,
+			       "'%s' is neither a region in geo.regions nor a country in "
+			       "geo.countries",
+			       show(p, region));
+	pfx->region = r;
+	pfx->line = line;
+	return 0;
+}
+
+static int cmp_prefix_idx(const void *a, const void *b, void *arg)
+{
+	const struct edge_cfg_prefix *pf = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const struct edge_cfg_prefix *pa = &pf[ia], *pb = &pf[ib];
+	int c;
+
+	if (pa->family != pb->family)
+		return pa->family < pb->family ? -1 : 1;
+	if (pa->len != pb->len)
+		return pa->len < pb->len ? -1 : 1;
+	c = memcmp(pa->addr, pb->addr, sizeof(pa->addr));
+	if (c)
+		return c;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* The same prefix twice: report the first repeat in file order. */
+static int check_prefix_dups(struct parser *p, struct edge_cfg_geo *geo)
+{
+	size_t i, dup = SIZE_MAX, first = 0, *idx;
+	const struct edge_cfg_prefix *a, *b;
+	char net[INET6_ADDRSTRLEN];
+	int ret = 0;
+
+	if (geo->n_prefixes < 2)
+		return 0;
+	idx = calloc(geo->n_prefixes, sizeof(*idx));
+	if (!idx)
+		return oom_err(p);
+	for (i = 0; i < geo->n_prefixes; i++)
+		idx[i] = i;
+	qsort_r(idx, geo->n_prefixes, sizeof(*idx), cmp_prefix_idx, geo->prefixes);
+	for (i = 1; i < geo->n_prefixes; i++) {
+		a = &geo->prefixes[idx[i - 1]];
+		b = &geo->prefixes[idx[i]];
+		if (a->family != b->family || a->len != b->len ||
+		    memcmp(a->addr, b->addr, sizeof(a->addr)))
+			continue;
+		if (idx[i] < dup) {
+			dup = idx[i];
+			first = idx[i - 1];
+		}
+	}
+	if (dup != SIZE_MAX) {
+		b = &geo->prefixes[dup];
+		inet_ntop(b->family, b->addr, net, sizeof(net));
+		ret = csv_err(p, geo->csv, b->line, "duplicate prefix %s/%u (first at line %d)",
+			      net, b->len, geo->prefixes[first].line);
+	}
+	free(idx);
+	return ret;
+}
+
+/*
+ * geo.csv: "PREFIX,REGION" lines; blank lines and '#' comments ignored.
+ * A relative path is relative to the config file's directory.
+ */
+static int load_geo_csv(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	struct edge_cfg_geo *geo = &cfg->geo;
+	size_t cap = 0, len = 0, line = 0, count[2] = {0, 0};
+	const char *s, *slash = strrchr(p->file, '/');
+	struct edge_cfg_prefix *pfx;
+	char *buf = NULL, *text, *hash;
+	ssize_t n;
+	FILE *f;
+	int ret;
+
+	ret = get_str(p, node, "geo.csv", &s);
+	if (ret)
+		return ret;
+	if (!*s)
+		return parse_err(p, node_line(node), "geo.csv", "the path is empty");
+	if (s[0] == '/' || !slash)
+		n = snprintf(geo->csv, sizeof(geo->csv), "%s", s);
+	else
+		n = snprintf(geo->csv, sizeof(geo->csv), "%.*s/%s", (int)(slash - p->file), p->file,
+			     s);
+	if (n < 0 || (size_t)n >= sizeof(geo->csv))
+		return parse_err(p, node_line(node), "geo.csv", "'%s': path too long", show(p, s));
+
+	f = fopen(geo->csv, "re");
+	if (!f) {
+		ret = -errno;
+		parse_err(p, node_line(node), "geo.csv", "cannot read %s: %s", geo->csv,
+			  strerror(-ret));
+		return ret;
+	}
+	while ((n = getline(&buf, &len, f)) > 0) {
+		line++;
+		if (strlen(buf) != (size_t)n) {
+			ret = csv_err(p, geo->csv, line, "contains a NUL character");
+			goto out;
+		}
+		text = buf;
+		/* A UTF-8 byte order mark, as spreadsheet exports write. */
+		if (line == 1 && !strncmp(text, "\xef\xbb\xbf", 3))
+			text += 3;
+		hash = strchr(text, '#');
+		if (hash)
+			*hash = '\0';
+		text[strcspn(text, "\n")] = '\0';
+		text = trim(text);
+		if (!*text)
+			continue;
+		pfx = add_prefix(geo, &cap);
+		if (!pfx) {
+			ret = oom_err(p);
+			goto out;
+		}
+		ret = csv_line(p, cfg, text, line, pfx);
+		if (ret)
+			goto out;
+		if (++count[pfx->family == AF_INET6] > EDGE_CFG_MAX_GEO_PREFIXES) {
+			ret = csv_err(p, geo->csv, line, "more than %d %s prefixes",
+				      EDGE_CFG_MAX_GEO_PREFIXES,
+				      pfx->family == AF_INET ? "IPv4" : "IPv6");
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		ret = -EIO;
+		parse_err(p, node_line(node), "geo.csv", "cannot read %s: %s", geo->csv,
+			  strerror(EIO));
+		goto out;
+	}
+	ret = check_prefix_dups(p, geo);
+out:
+	free(buf);
+	fclose(f);
+	return ret;
+}
+
+static bool is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int parse_countries(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	struct edge_cfg_geo *geo = &cfg->geo;
+	char field[CFG_FIELD_LEN];
+	yaml_node_t *key, *val;
+	const char *name, *s;
+	size_t i, j, n;
+	int ret, r;
+
+	ret = get_map(p, node, "geo.countries", 0, 26 * 26);
+	if (ret)
+		return ret;
+	n = map_len(node);
+	if (!n)
+		return 0;
+	geo->countries = calloc(n, sizeof(*geo->countries));
+	if (!geo->countries)
+		return oom_err(p);
+	for (i = 0; i < n; i++) {
+		struct edge_cfg_country *c = &geo->countries[i];
+
+		ret = map_pair(p, node, i, "geo.countries", &key, &val, &name);
+		if (ret)
+			return ret;
+		join(field, "geo.countries", show(p, name));
+		if (strlen(name) != 2 || !is_letter(name[0]) || !is_letter(name[1]))
+			return parse_err(p, node_line(key), field,
+					 "'%s' is not an ISO 3166 country code (two letters)",
+					 show(p, name));
+		c->code[0] = name[0] & ~0x20;
+		c->code[1] = name[1] & ~0x20;
+		c->line = node_line(key);
+		for (j = 0; j < i; j++) {
+			if (strcmp(geo->countries[j].code, c->code))
+				continue;
+			return parse_err(p, c->line, field, "repeated key (first at line %d)",
+					 geo->countries[j].line);
+		}
+		geo->n_countries = i + 1;
+		ret = get_str(p, val, field, &s);
+		if (ret)
+			return ret;
+		r = find_region(cfg, s);
+		if (r < 0)
+			return parse_err(p, node_line(val), field,
+					 "'%s' is not a region in geo.regions", show(p, s));
+		c->region = r;
+	}
+	return 0;
+}
+
+static int parse_geo(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	struct edge_cfg_geo *geo = &cfg->geo;
+	char field[CFG_FIELD_LEN];
+	yaml_node_t *v[GEO__N];
+	size_t i, j, n;
+	int ret;
+
+	ret = get_fields(p, node, "geo", geo_keys, v);
+	if (ret)
+		return ret;
+	ret = require(p, node, "geo", "regions", v[GEO_REGIONS]);
+	if (!ret)
+		ret = get_list(p, v[GEO_REGIONS], "geo.regions", 1, EDGE_CFG_MAX_REGIONS, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *r = seq_item(p, v[GEO_REGIONS], i);
+
+		ret = get_ident(p, r, item(field, "geo.regions", i), "region", geo->regions[i]);
+		if (ret)
+			return ret;
+		for (j = 0; j < i; j++) {
+			if (strcmp(geo->regions[j], geo->regions[i]))
+				continue;
+			return parse_err(p, node_line(r), field,
+					 "'%s' is listed twice (first as regions[%zu])",
+					 geo->regions[i], j);
+		}
+	}
+	geo->n_regions = n;
+
+	if (v[GEO_COUNTRIES]) {
+		ret = parse_countries(p, v[GEO_COUNTRIES], cfg);
+		if (ret)
+			return ret;
+	}
+	if (v[GEO_CSV])
+		return load_geo_csv(p, v[GEO_CSV], cfg);
+	return 0;
 }
 
 static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_config *cfg)
@@ -795,6 +1969,12 @@ static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_con
 	if (ret)
 		return ret;
 
+	/* Regions before DNS: geo policies name them. */
+	if (v[ROOT_GEO]) {
+		ret = parse_geo(p, v[ROOT_GEO], cfg);
+		if (ret)
+			return ret;
+	}
 	if (v[ROOT_DNS])
 		return parse_dns(p, v[ROOT_DNS], cfg);
 	return 0;
@@ -948,8 +2128,17 @@ int edge_config_load(const char *path, struct edge_config *cfg, char *err, size_
 
 void edge_config_free(struct edge_config *cfg)
 {
+	size_t i;
+
 	free(cfg->ifaces);
 	free(cfg->vips);
 	free(cfg->records);
+	free(cfg->pools);
+	free(cfg->zones);
+	for (i = 0; i < cfg->n_rrsets; i++)
+		free(cfg->rrsets[i].geo);
+	free(cfg->rrsets);
+	free(cfg->geo.countries);
+	free(cfg->geo.prefixes);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -14,7 +14,7 @@
 #include "anyedge.h"
 
 enum edge_attach_mode {
-	EDGE_ATTACH_AUTO = 0,	/* native, falling back to skb with a warning */
+	EDGE_ATTACH_AUTO = 0, /* native, falling back to skb with a warning */
 	EDGE_ATTACH_NATIVE,
 	EDGE_ATTACH_SKB,
 };
@@ -26,40 +26,175 @@ struct edge_cfg_iface {
 };
 
 struct edge_cfg_vip {
-	struct edge_vip_key key;	/* IPv4 as ::ffff:a.b.c.d */
-	int family;			/* AF_INET or AF_INET6 */
-	__u32 flags;			/* enum edge_vip_flags */
+	struct edge_vip_key key; /* IPv4 as ::ffff:a.b.c.d */
+	int family;		 /* AF_INET or AF_INET6 */
+	__u32 flags;		 /* enum edge_vip_flags */
 	int line;
 };
 
+/*
+ * A static record set in the foundation-era form (one map entry per name
+ * and type). Filled from the static records of every zone, for the
+ * loader that predates the GeoDNS compiler (user/dns_compile.c).
+ */
 struct edge_cfg_record {
-	char name[256];			/* presentation form, lowercased, no final dot */
-	struct edge_dns_key key;	/* wire form, ready for the map */
-	struct edge_dns_rrset rrset;	/* ready for the map */
+	char name[256];		     /* absolute owner, lowercased, no final dot */
+	struct edge_dns_key key;     /* wire form, ready for the map */
+	struct edge_dns_rrset rrset; /* ready for the map */
 	int line;
+};
+
+/*
+ * GeoDNS limits of the config. They are the data path's (anyedge.h:
+ * EDGE_MAX_DNS_POOLS, EDGE_MAX_DNS_ZONES, EDGE_MAX_REGIONS,
+ * EDGE_POL_MAX_CAND); user/dns_compile.c asserts that they agree.
+ */
+#define EDGE_CFG_MAX_POOLS	  256
+#define EDGE_CFG_MAX_ZONES	  1024
+#define EDGE_CFG_MAX_REGIONS	  32
+#define EDGE_CFG_MAX_CAND	  4 /* pools per candidate list */
+#define EDGE_CFG_MAX_NS		  8
+#define EDGE_CFG_MAX_WEIGHT	  1000
+#define EDGE_CFG_MAX_GEO_PREFIXES (1 << 20) /* per address family */
+#define EDGE_CFG_NAME_LEN	  32	    /* pool and region names: 1..31 of [a-z0-9_-] */
+
+#define EDGE_CFG_DNS_TYPE_A    1
+#define EDGE_CFG_DNS_TYPE_AAAA 28
+
+/* Same values as enum edge_dns_out_of_zone. */
+enum edge_cfg_out_of_zone {
+	EDGE_CFG_OOZ_REFUSE = 0, /* answer REFUSED (the default) */
+	EDGE_CFG_OOZ_PASS = 1,	 /* leave to a local fallback server */
+};
+
+/* An answer pool: the addresses one region or PoP answers with. */
+struct edge_cfg_pool {
+	char name[EDGE_CFG_NAME_LEN];
+	__u8 a[EDGE_DNS_MAX_RR][4];
+	__u8 aaaa[EDGE_DNS_MAX_RR][16];
+	__u8 n_a;
+	__u8 n_aaaa;
+	bool up; /* initial health */
+	int line;
+};
+
+struct edge_cfg_soa {
+	char mname[256]; /* lowercased, no final dot */
+	char rname[256];
+	__u32 serial;
+	__u32 refresh;
+	__u32 retry;
+	__u32 expire;
+	__u32 minimum;
+	__u32 ttl; /* default: the zone's ttl */
+};
+
+struct edge_cfg_zone {
+	char name[256]; /* apex, lowercased, no final dot */
+	__u8 apex[256]; /* wire form */
+	__u16 apex_len;
+	__u32 ttl; /* default record TTL */
+	struct edge_cfg_soa soa;
+	char ns[EDGE_CFG_MAX_NS][256]; /* for the emitted zone file */
+	size_t n_ns;
+	int line;
+};
+
+enum edge_cfg_policy {
+	EDGE_CFG_POL_STATIC = 0, /* values, all answered */
+	EDGE_CFG_POL_GEO,	 /* region -> pools, else the default pools */
+	EDGE_CFG_POL_WEIGHTED,	 /* pools by weight */
+	EDGE_CFG_POL_FAILOVER,	 /* pools in order */
+};
+
+struct edge_cfg_cand {
+	__u16 pool;   /* index into edge_config.pools */
+	__u16 weight; /* weighted only: 1..EDGE_CFG_MAX_WEIGHT */
+};
+
+/* One region's ordered pools in a geo policy. */
+struct edge_cfg_geo_route {
+	__u16 region; /* index into edge_config.geo.regions */
+	__u8 n;
+	struct edge_cfg_cand cand[EDGE_CFG_MAX_CAND];
+	int line;
+};
+
+/* One (owner, type) of a zone: a record of the config. */
+struct edge_cfg_rrset {
+	char name[256]; /* absolute owner, lowercased, no final dot */
+	__u8 wire[256]; /* its wire form */
+	__u16 wire_len;
+	__u16 qtype; /* EDGE_CFG_DNS_TYPE_A or _AAAA */
+	__u32 ttl;
+	enum edge_cfg_policy policy;
+	size_t zone;			  /* index into edge_config.zones */
+	size_t index;			  /* in its zone's records list */
+	__u8 values[EDGE_DNS_MAX_RR][16]; /* static: 4 or 16 bytes each */
+	__u8 n_values;
+	__u8 n_cand;
+	struct edge_cfg_cand cand[EDGE_CFG_MAX_CAND]; /* failover, weighted, geo default */
+	struct edge_cfg_geo_route *geo;		      /* geo: the regions listed, in file order */
+	size_t n_geo;
+	int line;
+};
+
+/* An ISO 3166 country code mapped to a region (geo.countries). */
+struct edge_cfg_country {
+	char code[3]; /* upper case */
+	__u16 region;
+	int line;
+};
+
+/* A prefix -> region line of the geo CSV. */
+struct edge_cfg_prefix {
+	__u8 addr[16]; /* network address; IPv4 in the first 4 bytes */
+	__u8 family;   /* AF_INET or AF_INET6 */
+	__u8 len;      /* prefix length */
+	__u16 region;
+	int line; /* in the CSV */
+};
+
+struct edge_cfg_geo {
+	char regions[EDGE_CFG_MAX_REGIONS][EDGE_CFG_NAME_LEN]; /* region id = index */
+	size_t n_regions;
+	struct edge_cfg_country *countries;
+	size_t n_countries;
+	char csv[PATH_MAX]; /* as opened (relative to the config's directory); "" if none */
+	struct edge_cfg_prefix *prefixes; /* in file order */
+	size_t n_prefixes;
 };
 
 struct edge_config {
-	char file[PATH_MAX];		/* as given, for messages */
-	char pin_path[PATH_MAX];	/* default EDGE_PIN_DEFAULT */
+	char file[PATH_MAX];	 /* as given, for messages */
+	char pin_path[PATH_MAX]; /* default EDGE_PIN_DEFAULT */
 	struct edge_cfg_iface *ifaces;
 	size_t n_ifaces;
 	struct edge_cfg_vip *vips;
 	size_t n_vips;
-	struct edge_cfg_record *records;
+	struct edge_cfg_record *records; /* the static rrsets, foundation-era form */
 	size_t n_records;
-	__u16 dns_udp_size;		/* default EDGE_DNS_UDP_SIZE */
+	__u16 dns_udp_size;	     /* default EDGE_DNS_UDP_SIZE */
+	__u8 dns_out_of_zone;	     /* enum edge_cfg_out_of_zone */
+	struct edge_cfg_pool *pools; /* pool index = position */
+	size_t n_pools;
+	struct edge_cfg_zone *zones;
+	size_t n_zones;
+	struct edge_cfg_rrset *rrsets; /* every record of every zone, in file order */
+	size_t n_rrsets;
+	struct edge_cfg_geo geo;
 };
 
 /*
  * Parse and validate. On error returns -EINVAL (or -errno for I/O) and
- * writes one line "FILE:LINE: FIELD: cause" into err; cfg is then empty.
+ * writes one line "FILE:LINE: FIELD: cause" into err ("CSVFILE:LINE:
+ * cause" for a line of the geo CSV); cfg is then empty. A relative
+ * geo.csv path is relative to the config file's directory.
  */
-int edge_config_load(const char *path, struct edge_config *cfg, char *err,
-		     size_t errlen);
+int edge_config_load(const char *path, struct edge_config *cfg, char *err, size_t errlen);
 /* The same from memory; name is used as FILE in messages. */
-int edge_config_parse(const char *buf, size_t len, const char *name,
-		      struct edge_config *cfg, char *err, size_t errlen);
+int edge_config_parse(const char *buf, size_t len, const char *name, struct edge_config *cfg,
+		      char *err, size_t errlen);
 void edge_config_free(struct edge_config *cfg);
 
 /*

@@ -140,7 +140,7 @@ setup_two_ns()
 }
 
 # Write a daemon config for interface $1 (default ${P}s0) and pin path $2
-# (default $PIN) serving the www.example.com records; prints its path.
+# (default $PIN) serving zone example.com with the www records; prints its path.
 write_config()
 {
 	local ifname=${1:-$IF_S} pin=${2:-$PIN} file
@@ -157,15 +157,21 @@ vips:
   - address: $VIP6
     dns: true
 dns:
-  records:
-    - name: www.example.com
-      type: A
-      ttl: 300
-      values: [198.51.100.10, 198.51.100.11]
-    - name: www.example.com
-      type: AAAA
-      ttl: 300
-      values: ["2001:db8:100::10"]
+  zones:
+    - name: example.com
+      soa:
+        mname: ns1.example.com
+        rname: hostmaster.example.com
+      ns: [ns1.example.com]
+      records:
+        - name: www
+          type: A
+          ttl: 300
+          values: [198.51.100.10, 198.51.100.11]
+        - name: www
+          type: AAAA
+          ttl: 300
+          values: ["2001:db8:100::10"]
 EOF
 	echo "$file"
 }
