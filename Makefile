@@ -27,7 +27,8 @@ BPF_HDRS   := $(wildcard bpf/*.h) $(wildcard include/*.h)
 USER_HDRS  := $(wildcard user/*.h) $(wildcard include/*.h)
 
 # Userspace pieces shared by the daemon, the CLI and the tests.
-LIB_SRCS   := user/config.c user/log.c user/loader.c user/stats.c user/maglev.c user/route_bird.c
+LIB_SRCS   := user/config.c user/log.c user/loader.c user/stats.c user/maglev.c user/route_bird.c \
+	      user/dns_compile.c
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)

@@ -1,0 +1,706 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The GeoDNS compiler (user/dns_compile.c): the exact bytes it produces
+ * for the maps the XDP program reads, the name hash the data path must
+ * agree with, and the checksum it stores with every blob.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dns_compile.h"
+#include "dns_wire.h"
+#include "unit.h"
+
+#define ERR_LEN 512
+
+/* interfaces and vips: 2 lines; what follows starts at line 3. */
+#define HEAD                           \
+	"interfaces: [{name: eth0}]\n" \
+	"vips: [{address: 192.0.2.53, dns: true}]\n"
+
+/* A zone example.com whose records follow ("        - {...}"). */
+#define ZONE                                                                        \
+	HEAD "dns:\n"                                                               \
+	     "  zones:\n"                                                           \
+	     "    - name: example.com\n"                                            \
+	     "      soa: {mname: ns1.example.com, rname: hostmaster.example.com,\n" \
+	     "            serial: 7, minimum: 120}\n"                               \
+	     "      ns: [ns1.example.com]\n"                                        \
+	     "      records:\n"
+
+/* Pools fra (A, AAAA), iad (A, AAAA), sin (A only), under dns:. */
+#define POOLS                                                                           \
+	"  pools:\n"                                                                    \
+	"    - {name: fra, a: [198.51.100.1], aaaa: ['2001:db8:f::1']}\n"               \
+	"    - {name: iad, a: [198.51.100.2, 198.51.100.1], aaaa: ['2001:db8:f::2']}\n" \
+	"    - {name: sin, a: [198.51.100.3], up: false}\n"
+
+#define GEO "geo:\n  regions: [eu, as, na]\n"
+
+enum { FRA, IAD, SIN };
+enum { EU, AS, NA };
+
+/* Parse and compile; on failure the message is in err. */
+static int compile(const char *yaml, struct edge_config *cfg, struct edge_dns_compiled *out,
+		   char *err)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = edge_config_parse(yaml, strlen(yaml), "t.yaml", cfg, err, ERR_LEN);
+	if (ret)
+		return ret;
+	ret = edge_dns_compile(cfg, out, err, ERR_LEN);
+	if (ret)
+		edge_config_free(cfg);
+	return ret;
+}
+
+#define COMPILE_OK(yaml, cfg, out)                        \
+	do {                                              \
+		char e_[ERR_LEN];                         \
+		if (compile((yaml), (cfg), (out), e_))    \
+			FAIL("unexpected error: %s", e_); \
+	} while (0)
+
+static void done(struct edge_config *cfg, struct edge_dns_compiled *out)
+{
+	edge_dns_compiled_free(out);
+	edge_config_free(cfg);
+}
+
+/* The names entry for a wire name, or NULL. */
+static const struct edge_dns_name *find_name(const struct edge_dns_compiled *out, const void *wire,
+					     size_t len)
+{
+	__u64 key = edge_dns_name_hash(wire, len);
+	size_t i;
+
+	for (i = 0; i < out->n_names; i++)
+		if (out->names[i].key == key && out->names[i].val.name_len == len &&
+		    !memcmp(out->names[i].val.name, wire, len))
+			return &out->names[i].val;
+	return NULL;
+}
+
+/* The hash of one label (its length byte and bytes), as the data path keeps it. */
+static __u64 label_hash(const __u8 *label)
+{
+	__u64 h = EDGE_DNS_LABEL_HASH_INIT;
+	size_t i;
+
+	for (i = 0; i <= label[0]; i++)
+		h = edge_dns_label_step(h, i ? edge_dns_lower(label[i]) : label[i]);
+	return h;
+}
+
+/* RFC 1071 as written: big-endian 16-bit words, an odd byte padded on the right. */
+static __u16 csum_be_reference(const __u8 *d, size_t len)
+{
+	__u32 sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (__u32)d[i] << 8 | d[i + 1];
+	if (len & 1)
+		sum += (__u32)d[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* The raw (host-order) sum is the big-endian one in host byte order. */
+static __u16 be_to_raw(__u16 be)
+{
+	return ntohs(be);
+}
+
+TEST(dns_name_hash_folds_label_hashes_from_the_root)
+{
+	static const __u8 www[] = "\3www\7example\3com", rest[] = "\7example\3com", com[] = "\3com";
+
+	ASSERT_EQ(edge_dns_name_hash(www, sizeof(www)),
+		  edge_dns_mix(label_hash(www), edge_dns_name_hash(rest, sizeof(rest))));
+	ASSERT_EQ(
+		edge_dns_name_hash(rest, sizeof(rest)),
+		edge_dns_mix(label_hash(rest), edge_dns_mix(label_hash(com), EDGE_DNS_ROOT_HASH)));
+	ASSERT_EQ(edge_dns_name_hash((const __u8 *)"", 1), EDGE_DNS_ROOT_HASH);
+	/* A query's suffix hash is its apex's hash: the key of edge_dns_zones. */
+	ASSERT_EQ(edge_dns_name_hash(www + 4, sizeof(www) - 4),
+		  edge_dns_name_hash(rest, sizeof(rest)));
+	ASSERT_NE(edge_dns_name_hash(www, sizeof(www)), edge_dns_name_hash(rest, sizeof(rest)));
+}
+
+TEST(dns_name_hash_ignores_case_and_keeps_label_boundaries)
+{
+	ASSERT_EQ(edge_dns_name_hash((const __u8 *)"\3WwW\7ExAmPlE\3COM", 17),
+		  edge_dns_name_hash((const __u8 *)"\3www\7example\3com", 17));
+	/* Same letters, other labels: the length bytes are hashed. */
+	ASSERT_NE(edge_dns_name_hash((const __u8 *)"\2ab\1c", 6),
+		  edge_dns_name_hash((const __u8 *)"\1a\2bc", 6));
+}
+
+/* The same walk the XDP program does (bpf/dns.h): hash per byte, fold per label. */
+TEST(dns_name_hash_matches_data_path_walk)
+{
+	static const __u8 name[] = "\1a\4Deep\3sub\7example\3com";
+	__u64 hash_at[sizeof(name)], labels[8], h = 0;
+	size_t j, next = 0, n = 0, pos = 0;
+
+	for (j = 0; j < sizeof(name); j++) {
+		__u8 c = name[j];
+
+		if (j == next) {
+			if (!c)
+				break;
+			next = j + c + 1;
+			h = EDGE_DNS_LABEL_HASH_INIT;
+		} else {
+			c = edge_dns_lower(c);
+		}
+		h = edge_dns_label_step(h, c);
+		hash_at[j] = h;
+	}
+	while (name[pos]) {
+		labels[n++] = hash_at[pos + name[pos]];
+		pos += name[pos] + 1;
+	}
+	h = EDGE_DNS_ROOT_HASH;
+	while (n--)
+		h = edge_dns_mix(labels[n], h);
+	ASSERT_EQ(h, edge_dns_name_hash(name, sizeof(name)));
+}
+
+TEST(csum_raw_is_byte_swapped_rfc1071_sum_odd_and_even)
+{
+	__u8 data[601] = {0};
+	__u32 x = 2463534242u;
+	size_t i, len;
+
+	for (len = 0; len <= sizeof(data); len++) {
+		for (i = 0; i < len; i++) {
+			x ^= x << 13; /* xorshift32: the same data every run */
+			x ^= x >> 17;
+			x ^= x << 5;
+			data[i] = x;
+		}
+		if (edge_csum_raw(data, len) != be_to_raw(csum_be_reference(data, len)))
+			FAIL("length %zu: raw 0x%04x, reference 0x%04x", len,
+			     edge_csum_raw(data, len), csum_be_reference(data, len));
+	}
+	/* The carry out of the top bit comes around (end-around carry). */
+	ASSERT_EQ(csum_be_reference((const __u8 *)"\xff\xff\x01\x00", 4), 0x0100);
+	ASSERT_EQ(edge_csum_raw((const __u8 *)"\xff\xff\x01\x00", 4), be_to_raw(0x0100));
+	ASSERT_EQ(edge_csum_raw((const __u8 *)"\xab", 1), be_to_raw(0xab00));
+}
+
+TEST(dns_compile_static_answer_blob_bytes)
+{
+	static const __u8 want[] = {
+		0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+		0x00, 0x3c, 0x00, 0x04, 198,  51,   100,  10, /* first A */
+		0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+		0x00, 0x3c, 0x00, 0x04, 198,  51,   100,  11,
+	};
+	const struct edge_dns_name *www;
+	const struct edge_dns_policy *pol;
+	const struct edge_dns_blob *b;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        - {name: www, type: A, ttl: 60, values: [198.51.100.10, "
+			"198.51.100.11]}\n",
+		   &cfg, &out);
+	ASSERT_EQ(out.n_policies, 1);
+	pol = &out.policies[0];
+	ASSERT_EQ(pol->kind, EDGE_POL_STATIC);
+	ASSERT_EQ(pol->n_def, 0);
+	ASSERT_TRUE(pol->all_blob < out.n_blobs);
+	b = &out.blobs[pol->all_blob];
+	ASSERT_EQ(b->len, sizeof(want));
+	ASSERT_EQ(b->count, 2);
+	ASSERT_MEMEQ(b->data, want, sizeof(want));
+	ASSERT_EQ(b->csum, be_to_raw(csum_be_reference(want, sizeof(want))));
+	ASSERT_EQ(b->pad, 0);
+
+	www = find_name(&out, "\3www\7example\3com", 17);
+	ASSERT_TRUE(www != NULL);
+	ASSERT_EQ(www->policy[0], 1);
+	ASSERT_EQ(www->policy[1], 0);
+	ASSERT_EQ(www->name_len, 17);
+	ASSERT_EQ(www->name[17], 0);
+	ASSERT_EQ(www->name[255], 0);
+	ASSERT_EQ(www->apex_len, 13);
+	ASSERT_EQ(www->soa_blob, out.zones[0].val.soa_blob);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_aaaa_blob_bytes)
+{
+	static const __u8 want[] = {
+		0xc0, 0x0c, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x01, 0x2c,
+		0x00, 0x10, 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, 0x00, 0x00, /* 2001:db8:100::10 */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+	};
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+	const struct edge_dns_blob *b;
+
+	COMPILE_OK(ZONE "        - {name: '@', type: AAAA, values: ['2001:db8:100::10']}\n", &cfg,
+		   &out);
+	b = &out.blobs[out.policies[0].all_blob];
+	ASSERT_EQ(b->len, sizeof(want));
+	ASSERT_EQ(b->count, 1);
+	ASSERT_MEMEQ(b->data, want, sizeof(want));
+	ASSERT_EQ(find_name(&out, "\7example\3com", 13)->policy[1], 1);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_soa_blob_bytes_and_negative_ttl)
+{
+	static const __u8 want[] =
+		{
+			0x00, 0x06,	    0x00, 0x01, 0x00, 0x00, 0x00, 120, /* min(300, 120) */
+			0x00, 17 + 24 + 20, 3,	  'n',	's',  '1',  7,	  'e', 'x', 'a',
+			'm',  'p',	    'l',  'e',	3,    'c',  'o',  'm', 0,   10,
+			'h',  'o',	    's',  't',	'm',  'a',  's',  't', 'e', 'r',
+			7,    'e',	    'x',  'a',	'm',  'p',  'l',  'e', 3,   'c',
+			'o',  'm',	    0,	  0x00, 0x00, 0x00, 0x07, /* serial */
+			0x00, 0x00,	    0x0e, 0x10,			  /* refresh 3600 */
+			0x00, 0x00,	    0x02, 0x58,			  /* retry 600 */
+			0x00, 0x12,	    0x75, 0x00,			  /* expire 1209600 */
+			0x00, 0x00,	    0x00, 0x78,			  /* minimum 120 */
+		};
+	const struct edge_dns_blob *b;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        []\n", &cfg, &out);
+	ASSERT_EQ(out.n_zones, 1);
+	ASSERT_EQ(out.zones[0].key, edge_dns_name_hash((const __u8 *)"\7example\3com", 13));
+	ASSERT_EQ(out.zones[0].val.apex_len, 13);
+	ASSERT_MEMEQ(out.zones[0].val.apex, "\7example\3com", 13);
+	ASSERT_EQ(out.zones[0].val.apex[13], 0);
+	ASSERT_EQ(out.zones[0].val.pad, 0);
+	b = &out.blobs[out.zones[0].val.soa_blob];
+	ASSERT_EQ(b->len, sizeof(want));
+	ASSERT_EQ(b->count, 1);
+	ASSERT_MEMEQ(b->data, want, sizeof(want));
+	ASSERT_EQ(b->csum, be_to_raw(csum_be_reference(want, sizeof(want))));
+	done(&cfg, &out);
+
+	/* The SOA's own TTL when it is the smaller; names lowercased. */
+	COMPILE_OK(HEAD "dns:\n  zones:\n"
+			"    - name: Example.NET\n"
+			"      soa: {mname: NS.Example.NET., rname: H.example.net, ttl: 60}\n"
+			"      ns: [ns.example.net]\n",
+		   &cfg, &out);
+	b = &out.blobs[out.zones[0].val.soa_blob];
+	ASSERT_MEMEQ(b->data, "\0\6\0\1\0\0\0\x3c", 8);
+	ASSERT_MEMEQ(b->data + 10, "\2ns\7example\3net", 16);
+	ASSERT_MEMEQ(b->data + 26, "\1h\7example\3net", 15);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_soa_longer_than_blob_rejected)
+{
+	char yaml[2048], l63[64], name[256];
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+	char err[ERR_LEN];
+
+	/* 255 bytes each in wire form: 10 + 255 + 255 + 20 = 540 > 512. */
+	memset(l63, 'a', 63);
+	l63[63] = '\0';
+	snprintf(name, sizeof(name), "%s.%s.%s.%.61s", l63, l63, l63, l63);
+	snprintf(yaml, sizeof(yaml),
+		 HEAD "dns:\n  zones:\n"
+		      "    - name: example.com\n"
+		      "      soa: {mname: %s, rname: %s}\n"
+		      "      ns: [ns.example.com]\n",
+		 name, name);
+	ASSERT_EQ(compile(yaml, &cfg, &out, err), -EINVAL);
+	ASSERT_STREQ(err, "t.yaml:5: zone example.com: the SOA record is 540 bytes, more than 512");
+	ASSERT_EQ(out.n_blobs, 0);
+	ASSERT_TRUE(out.blobs == NULL);
+}
+
+TEST(dns_compile_apex_entry_exists_without_records)
+{
+	const struct edge_dns_name *apex;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        - {name: www, type: A, values: [198.51.100.10]}\n", &cfg, &out);
+	ASSERT_EQ(out.n_names, 2);
+	apex = find_name(&out, "\7example\3com", 13);
+	ASSERT_TRUE(apex != NULL);
+	ASSERT_EQ(apex->policy[0], 0);
+	ASSERT_EQ(apex->policy[1], 0);
+	ASSERT_EQ(apex->apex_len, 13);
+	ASSERT_EQ(apex->soa_blob, out.zones[0].val.soa_blob);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_empty_non_terminals_get_entries)
+{
+	const struct edge_dns_name *n;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        - {name: a.b.c, type: A, values: [198.51.100.1]}\n"
+			"        - {name: x.b.c, type: AAAA, values: ['2001:db8::1']}\n"
+			"        - {name: c, type: AAAA, values: ['2001:db8::2']}\n",
+		   &cfg, &out);
+	/* a.b.c, x.b.c, c (owners), b.c (empty non-terminal), the apex. */
+	ASSERT_EQ(out.n_names, 5);
+	n = find_name(&out, "\1b\1c\7example\3com", 17);
+	ASSERT_TRUE(n != NULL);
+	ASSERT_EQ(n->policy[0], 0);
+	ASSERT_EQ(n->policy[1], 0);
+	ASSERT_EQ(n->apex_len, 13);
+	ASSERT_EQ(n->soa_blob, out.zones[0].val.soa_blob);
+	n = find_name(&out, "\1c\7example\3com", 15);
+	ASSERT_TRUE(n != NULL);
+	ASSERT_EQ(n->policy[0], 0);
+	ASSERT_EQ(n->policy[1], 3); /* its own record stays */
+	ASSERT_EQ(find_name(&out, "\1a\1b\1c\7example\3com", 19)->policy[0], 1);
+	ASSERT_EQ(find_name(&out, "\1x\1b\1c\7example\3com", 19)->policy[1], 2);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_names_of_two_types_share_an_entry)
+{
+	const struct edge_dns_name *n;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        - {name: www, type: AAAA, values: ['2001:db8::1']}\n"
+			"        - {name: WWW.example.com., type: A, values: [198.51.100.1]}\n",
+		   &cfg, &out);
+	ASSERT_EQ(out.n_names, 2);
+	n = find_name(&out, "\3www\7example\3com", 17);
+	ASSERT_EQ(n->policy[0], 2);
+	ASSERT_EQ(n->policy[1], 1);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_identical_blobs_deduplicated)
+{
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(HEAD
+		   "dns:\n  zones:\n"
+		   "    - name: example.com\n"
+		   "      soa: {mname: ns.example.org, rname: h.example.org}\n"
+		   "      ns: [ns.example.org]\n"
+		   "      records:\n"
+		   "        - {name: a, type: A, values: [198.51.100.1, 198.51.100.2]}\n"
+		   "        - {name: b, type: A, values: [198.51.100.1, 198.51.100.2]}\n"
+		   "        - {name: c, type: A, ttl: 30, values: [198.51.100.1, 198.51.100.2]}\n"
+		   "        - {name: d, type: A, policy: failover, pools: [fra, iad]}\n"
+		   "        - {name: e, type: A, policy: failover, pools: [fra]}\n"
+		   "    - name: example.net\n"
+		   "      soa: {mname: ns.example.org, rname: h.example.org}\n"
+		   "      ns: [ns.example.org]\n"
+		   "      records:\n"
+		   "        - {name: a, type: A, values: [198.51.100.1, 198.51.100.2]}\n" POOLS,
+		   &cfg, &out);
+	/* Same bytes, same blob: the owner is a pointer, not part of it. */
+	ASSERT_EQ(out.policies[0].all_blob, out.policies[1].all_blob);
+	ASSERT_EQ(out.policies[0].all_blob, out.policies[5].all_blob);
+	/* Another TTL is other bytes. */
+	ASSERT_NE(out.policies[0].all_blob, out.policies[2].all_blob);
+	/* Both zones' SOA records are the same body. */
+	ASSERT_EQ(out.zones[0].val.soa_blob, out.zones[1].val.soa_blob);
+	/* fra's A blob, shared by both failover policies (and e's fail-open answer). */
+	ASSERT_EQ(out.policies[3].def[0].blob, out.policies[4].def[0].blob);
+	ASSERT_EQ(out.policies[4].all_blob, out.policies[4].def[0].blob);
+	/* d fails open to fra + iad = .1, .2 at TTL 300: the bytes of a's answer. */
+	ASSERT_EQ(out.policies[3].all_blob, out.policies[0].all_blob);
+	/* soa, .1 .2 at 300, .1 .2 at 30, fra, iad */
+	ASSERT_EQ(out.n_blobs, 5);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_failover_candidates_in_order)
+{
+	static const __u8 iad_a[] = {
+		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 51, 100, 2,
+		0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 51, 100, 1,
+	};
+	const struct edge_dns_policy *pol;
+	const struct edge_dns_blob *b;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        - {name: f, type: A, ttl: 60, policy: failover, pools: [iad, "
+			"fra]}\n" POOLS,
+		   &cfg, &out);
+	pol = &out.policies[0];
+	ASSERT_EQ(pol->kind, EDGE_POL_FAILOVER);
+	ASSERT_EQ(pol->n_def, 2);
+	ASSERT_EQ(pol->def[0].pool, IAD);
+	ASSERT_EQ(pol->def[1].pool, FRA);
+	ASSERT_EQ(pol->def[0].weight, 0);
+	ASSERT_EQ(pol->def[2].pool, 0);
+	ASSERT_EQ(pol->def[2].blob, 0);
+	b = &out.blobs[pol->def[0].blob];
+	ASSERT_EQ(b->count, 2);
+	ASSERT_EQ(b->len, sizeof(iad_a));
+	ASSERT_MEMEQ(b->data, iad_a, sizeof(iad_a));
+	b = &out.blobs[pol->def[1].blob];
+	ASSERT_EQ(b->count, 1);
+	ASSERT_MEMEQ(b->data + 12, "\xc6\x33\x64\x01", 4);
+	/* Fail open: iad's two addresses, fra's 198.51.100.1 already among them. */
+	b = &out.blobs[pol->all_blob];
+	ASSERT_EQ(b->count, 2);
+	ASSERT_MEMEQ(b->data, iad_a, sizeof(iad_a));
+	ASSERT_EQ(pol->weight_sum, 0);
+	for (int r = 0; r < EDGE_MAX_REGIONS; r++)
+		ASSERT_EQ(pol->geo_n[r], 0);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_weighted_weights_and_sum)
+{
+	const struct edge_dns_policy *pol;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        - {name: w, type: AAAA, policy: weighted,\n"
+			"           weights: {fra: 3, iad: 1000}}\n" POOLS,
+		   &cfg, &out);
+	pol = &out.policies[0];
+	ASSERT_EQ(pol->kind, EDGE_POL_WEIGHTED);
+	ASSERT_EQ(pol->n_def, 2);
+	ASSERT_EQ(pol->def[0].pool, FRA);
+	ASSERT_EQ(pol->def[0].weight, 3);
+	ASSERT_EQ(pol->def[1].pool, IAD);
+	ASSERT_EQ(pol->def[1].weight, 1000);
+	ASSERT_EQ(pol->weight_sum, 1003);
+	ASSERT_EQ(out.blobs[pol->def[0].blob].count, 1);
+	ASSERT_MEMEQ(out.blobs[pol->def[0].blob].data + 2, "\0\x1c", 2);
+	ASSERT_EQ(out.blobs[pol->all_blob].count, 2);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_geo_lists_and_default)
+{
+	const struct edge_dns_policy *pol;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+	__u8 sin_a[4];
+	int r;
+
+	COMPILE_OK(ZONE "        - name: geo\n"
+			"          type: A\n"
+			"          policy: geo\n"
+			"          geo:\n"
+			"            as: [sin, fra, iad]\n"
+			"            eu: [fra]\n"
+			"          default: [iad, fra]\n" POOLS GEO,
+		   &cfg, &out);
+	pol = &out.policies[0];
+	ASSERT_EQ(pol->kind, EDGE_POL_GEO);
+	ASSERT_EQ(pol->n_def, 2);
+	ASSERT_EQ(pol->def[0].pool, IAD);
+	ASSERT_EQ(pol->def[1].pool, FRA);
+	ASSERT_EQ(pol->geo_n[EU], 1);
+	ASSERT_EQ(pol->geo[EU][0].pool, FRA);
+	ASSERT_EQ(pol->geo[EU][0].blob, pol->def[1].blob);
+	ASSERT_EQ(pol->geo_n[AS], 3);
+	ASSERT_EQ(pol->geo[AS][0].pool, SIN);
+	ASSERT_EQ(pol->geo[AS][1].pool, FRA);
+	ASSERT_EQ(pol->geo[AS][2].pool, IAD);
+	ASSERT_EQ(pol->geo[AS][2].blob, pol->def[0].blob);
+	inet_pton(AF_INET, "198.51.100.3", sin_a);
+	ASSERT_MEMEQ(out.blobs[pol->geo[AS][0].blob].data + 12, sin_a, 4);
+	/* Regions not listed use the default list. */
+	ASSERT_EQ(pol->geo_n[NA], 0);
+	for (r = 3; r < EDGE_MAX_REGIONS; r++)
+		ASSERT_EQ(pol->geo_n[r], 0);
+	/* Fail open: iad (2 addresses), fra (shared with iad), sin: 3 records. */
+	ASSERT_EQ(out.blobs[pol->all_blob].count, 3);
+	ASSERT_MEMEQ(out.blobs[pol->all_blob].data + 2 * 16 + 12, sin_a, 4);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_fail_open_union_truncated_to_whole_records)
+{
+	char yaml[4096];
+	const struct edge_dns_blob *b;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+	int off, p, i;
+
+	off = snprintf(yaml, sizeof(yaml),
+		       ZONE "        - {name: many, type: AAAA, policy: failover, "
+			    "pools: [big1, big2, big3]}\n"
+			    "  pools:\n");
+	for (p = 1; p <= 3; p++) {
+		off += snprintf(yaml + off, sizeof(yaml) - off, "    - name: big%d\n      aaaa: [",
+				p);
+		for (i = 1; i <= 8; i++)
+			off += snprintf(yaml + off, sizeof(yaml) - off, "'2001:db8:b%d::%d'%s", p,
+					i, i < 8 ? ", " : "]\n");
+	}
+	COMPILE_OK(yaml, &cfg, &out);
+	b = &out.blobs[out.policies[0].all_blob];
+	/* 24 records of 28 bytes; 18 fit in 512. */
+	ASSERT_EQ(b->count, 18);
+	ASSERT_EQ(b->len, 18 * 28);
+	ASSERT_MEMEQ(b->data + 17 * 28 + 12, "\x20\x01\x0d\xb8\x00\xb3", 6);
+	ASSERT_EQ(b->csum, be_to_raw(csum_be_reference(b->data, b->len)));
+	ASSERT_EQ(out.blobs[out.policies[0].def[2].blob].count, 8);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_pools_carry_initial_health)
+{
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(ZONE "        []\n" POOLS, &cfg, &out);
+	ASSERT_EQ(out.n_pools, 3);
+	ASSERT_EQ(out.pools[FRA].up, 1);
+	ASSERT_EQ(out.pools[IAD].up, 1);
+	ASSERT_EQ(out.pools[SIN].up, 0);
+	ASSERT_EQ(edge_dns_pool_index(&cfg, "iad"), IAD);
+	ASSERT_EQ(edge_dns_pool_index(&cfg, "sin"), SIN);
+	ASSERT_EQ(edge_dns_pool_index(&cfg, "lhr"), -ENOENT);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_empty_config_is_empty)
+{
+	static const struct edge_dns_compiled zero;
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+
+	COMPILE_OK(HEAD, &cfg, &out);
+	ASSERT_TRUE(!memcmp(&out, &zero, sizeof(out)));
+	done(&cfg, &out);
+}
+
+/* The geo section with csv: geo.csv written beside the config; files removed again. */
+static int compile_with_csv(const char *csv, struct edge_config *cfg, struct edge_dns_compiled *out,
+			    char *err)
+{
+	static const char yaml[] = HEAD "geo:\n"
+					"  regions: [eu, as, na]\n"
+					"  countries: {DE: eu, SG: as}\n"
+					"  csv: geo.csv\n";
+	char dir[] = "/tmp/edge-unit.XXXXXX", conf[PATH_MAX], path[PATH_MAX];
+	FILE *f;
+	int ret = -EIO;
+
+	memset(out, 0, sizeof(*out));
+	if (!mkdtemp(dir))
+		return -errno;
+	snprintf(conf, sizeof(conf), "%s/edge.yaml", dir);
+	snprintf(path, sizeof(path), "%s/geo.csv", dir);
+	f = fopen(conf, "w");
+	if (!f)
+		goto out;
+	fputs(yaml, f);
+	fclose(f);
+	f = fopen(path, "w");
+	if (!f)
+		goto out;
+	fputs(csv, f);
+	fclose(f);
+	ret = edge_config_load(conf, cfg, err, ERR_LEN);
+	if (!ret) {
+		ret = edge_dns_compile(cfg, out, err, ERR_LEN);
+		if (ret)
+			edge_config_free(cfg);
+	}
+out:
+	unlink(path);
+	unlink(conf);
+	rmdir(dir);
+	return ret;
+}
+
+TEST(dns_compile_geo_csv_to_lpm_entries)
+{
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+	char err[ERR_LEN];
+	__u8 want[16];
+
+	if (compile_with_csv("192.0.2.0/25,eu\n"
+			     "192.0.2.128/25,as\n"
+			     "203.0.113.0/24,DE\n"
+			     "198.51.100.0/24,na\n"
+			     "2001:db8:1::/48,eu\n"
+			     "2001:db8:2::/48,SG\n",
+			     &cfg, &out, err))
+		FAIL("%s", err);
+	ASSERT_EQ(out.n_geo4, 4);
+	ASSERT_EQ(out.n_geo6, 2);
+	ASSERT_EQ(out.geo4[1].key.prefixlen, 25);
+	ASSERT_MEMEQ(out.geo4[1].key.addr, "\xc0\x00\x02\x80", 4);
+	ASSERT_EQ(out.geo4[1].val.region, AS);
+	ASSERT_EQ(out.geo4[1].val.prefix_len, 25);
+	ASSERT_EQ(out.geo4[1].val.pad, 0);
+	ASSERT_EQ(out.geo4[2].val.region, EU); /* DE */
+	ASSERT_EQ(out.geo4[3].val.region, NA);
+	ASSERT_EQ(out.geo6[1].key.prefixlen, 48);
+	inet_pton(AF_INET6, "2001:db8:2::", want);
+	ASSERT_MEMEQ(out.geo6[1].key.addr, want, 16);
+	ASSERT_EQ(out.geo6[1].val.region, AS); /* SG */
+	ASSERT_EQ(out.geo6[1].val.prefix_len, 48);
+	done(&cfg, &out);
+}
+
+TEST(dns_compile_geo_csv_error_names_csv_line)
+{
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+	char err[ERR_LEN];
+
+	ASSERT_EQ(compile_with_csv("192.0.2.0/25,eu\n# fine\n192.0.2.129/25,as\n", &cfg, &out, err),
+		  -EINVAL);
+	ASSERT_STRSTR(err, "/geo.csv:3: '192.0.2.129/25' has host bits set");
+	ASSERT_EQ(compile_with_csv("192.0.2.0/25,oc\n", &cfg, &out, err), -EINVAL);
+	ASSERT_STRSTR(err, "/geo.csv:1: 'oc' is neither a region");
+	ASSERT_EQ(compile_with_csv("192.0.2.0/25,eu\n192.0.2.0/25,as\n", &cfg, &out, err), -EINVAL);
+	ASSERT_STRSTR(err, "/geo.csv:2: duplicate prefix 192.0.2.0/25 (first at line 1)");
+}
+
+TEST(dns_compile_example_file)
+{
+	const char *src = __FILE__, *tail = strstr(src, "tests/unit/test_dns_compile.c");
+	const struct edge_dns_name *n;
+	struct edge_dns_compiled out;
+	char path[PATH_MAX], err[ERR_LEN];
+	struct edge_config cfg;
+
+	if (!tail)
+		SKIP("cannot find the source tree from %s", src);
+	snprintf(path, sizeof(path), "%.*sscripts/examples/edge.yaml", (int)(tail - src), src);
+	if (edge_config_load(path, &cfg, err, sizeof(err)))
+		FAIL("%s", err);
+	if (edge_dns_compile(&cfg, &out, err, sizeof(err))) {
+		edge_config_free(&cfg);
+		FAIL("%s", err);
+	}
+	ASSERT_EQ(out.n_zones, 1);
+	ASSERT_EQ(out.n_pools, 3);
+	ASSERT_EQ(out.n_policies, cfg.n_rrsets);
+	n = find_name(&out, "\3geo\7example\3com", 17);
+	ASSERT_TRUE(n != NULL);
+	ASSERT_EQ(out.policies[n->policy[0] - 1].kind, EDGE_POL_GEO);
+	ASSERT_EQ(out.policies[n->policy[1] - 1].kind, EDGE_POL_GEO);
+	ASSERT_TRUE(find_name(&out, "\7example\3com", 13) != NULL);
+	done(&cfg, &out);
+}
