@@ -28,13 +28,13 @@ USER_HDRS  := $(wildcard user/*.h) $(wildcard include/*.h)
 
 # Userspace pieces shared by the daemon, the CLI and the tests.
 LIB_SRCS   := user/config.c user/log.c user/loader.c user/stats.c user/maglev.c user/route_bird.c \
-	      user/dns_compile.c
+	      user/dns_compile.c user/zonefile.c
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
-BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
+BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/reflector.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
 	$(BUILD)/edge-testrun
 
 .PHONY: all deps test demo bench clean format
@@ -59,6 +59,10 @@ $(BUILD)/edge.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/xdp_pass.bpf.o: bpf/xdp_pass.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/reflector.bpf.o: bpf/reflector.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -93,6 +97,26 @@ $(BUILD)/obj/edge-testrun.o: tests/prog/edge-testrun.c $(USER_HDRS) $(BUILD)/edg
 $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+
+# Benchmarks: numbers, not pass/fail (see README "Performance").
+BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/maglev_bench
+
+$(BUILD)/obj/bench_%.o: tests/bench/%.c $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/dns_bench: $(BUILD)/obj/bench_dns_bench.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+
+$(BUILD)/maglev_bench: $(BUILD)/obj/bench_maglev_bench.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(BUILD)/dns_bench
+	$(Q)$(BUILD)/maglev_bench
 
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/unit/*.c tests/prog/*.c

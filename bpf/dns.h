@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * DNS over UDP answered in place: parse and validate the query, look the
- * (name, type) up, rewrite the frame into the reply and send it back out of
- * the same interface. Anything the fast path does not answer returns a
- * reason and is left to the kernel stack (a fallback server) untouched.
+ * Authoritative DNS over UDP answered in place.
+ *
+ *   dns_parse_query   validate header, walk the name (lowercase copy, label
+ *                     hashes, checksum of the bytes as sent), OPT and ECS
+ *   dns_plan          name -> policy -> answer blob; or NODATA / NXDOMAIN
+ *                     (with the zone's SOA), REFUSED, FORMERR, BADVERS
+ *   dns_build         size the frame, write header, records and OPT, turn
+ *                     the headers around, finish the checksums
+ *
+ * Anything the fast path does not answer returns a reason and is left to
+ * the kernel stack (a local fallback server) untouched.
  */
 #ifndef EDGE_DNS_H
 #define EDGE_DNS_H
 
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -18,6 +26,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "anyedge.h"
+#include "dns_wire.h"
 #include "csum.h"
 #include "maps.h"
 #include "parsing.h"
@@ -31,21 +40,25 @@
 #define DNS_F_RD 0x0100
 #define DNS_F_CD 0x0010
 
+#define DNS_RCODE_FORMERR 1
+#define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_REFUSED 5
+
 #define DNS_CLASS_IN 1
 #define DNS_TYPE_A 1
 #define DNS_TYPE_AAAA 28
 #define DNS_TYPE_OPT 41
+#define DNS_OPT_ECS 8
 
 #define DNS_HDR_LEN 12
-#define DNS_RR_HDR_LEN 12	/* compressed owner (2) type class ttl rdlength */
 #define DNS_OPT_LEN 11		/* OPT RR without options */
 #define DNS_EDNS_DO 0x8000
-
-/* Our answers go below this offset from data (see dns_write_answers). */
-#define DNS_ANSWER_OFF_MASK 0x3ff
+#define DNS_MAX_OPTIONS 8	/* more EDNS options than this: left to the fallback */
+#define DNS_MAX_AR 2		/* additional records we look at (two OPTs: FORMERR) */
 
 /* Set by the daemon before load (skeleton .rodata). */
 const volatile __u16 cfg_dns_udp_size = EDGE_DNS_UDP_SIZE;
+const volatile __u8 cfg_dns_out_of_zone = EDGE_OOZ_REFUSE;
 
 struct edge_dnshdr {
 	__be16 id;
@@ -58,23 +71,48 @@ struct edge_dnshdr {
 
 /* What the reply needs to know about the query. */
 struct edge_dns_query {
+	__u64 qsum;		/* raw checksum of the question section */
 	__u32 name_len;		/* wire length of the question name */
 	__u32 msg_len;		/* DNS message length of the query */
+	__u16 qtype;
 	__u16 flags;		/* query header flags, host order */
 	__u16 client_size;	/* largest reply the client accepts */
 	__u8 has_opt;
 	__u8 opt_do;
-	__u64 qsum;		/* raw checksum of the question section */
+	__u8 opt_version;
+	__u8 formerr;		/* malformed OPT/ECS: answer FORMERR */
+	__u8 has_ecs;
+	__u8 ecs_source;	/* source prefix length */
+	__u8 ecs_addr_len;	/* address bytes present */
+	__u8 ecs_family;	/* 1 = IPv4, 2 = IPv6 */
+	__u32 dns_off;		/* from data: DNS header */
+	__u32 ar_pos;		/* msg offset of the additional section */
+	__u32 arcount;
+};
+
+/* What to answer. Blob indexes are +1 (0 = none). */
+struct edge_dns_plan {
+	__u32 reason;
+	__u32 ans_blob;
+	__u32 soa_blob;
+	__u32 apex_len;
+	__u16 rcode;
+	__u8 ext_rcode;		/* upper 8 bits, in the OPT (BADVERS = 1) */
+	__u8 scope;		/* ECS scope prefix length */
 };
 
 /*
- * Copy the question name into key->name, lowercased, validating label
- * lengths, and add the bytes as sent (the reply echoes them) to *sum.
- * Returns the wire length (including the root label) or -1.
+ * Walk the question name: validate label lengths, copy it lowercased into
+ * scr->name, keep the running label hash after every byte in
+ * scr->hash_at[] (indexed by the loop counter only: a label counter here
+ * would make every iteration a distinct verifier state), and add the bytes
+ * as sent (the reply echoes them) to *sum. Returns the wire length
+ * (including the root label) or -1.
  */
-static __always_inline int dns_read_name(const __u8 *q, void *data_end, struct edge_dns_key *key,
+static __always_inline int dns_read_name(const __u8 *q, void *data_end, struct edge_scratch *scr,
 					 __u64 *sum)
 {
+	__u64 h = EDGE_DNS_LABEL_HASH_INIT;
 	__u32 next = 0; /* index of the next length byte */
 	__u32 j;
 	__u8 c;
@@ -86,30 +124,192 @@ static __always_inline int dns_read_name(const __u8 *q, void *data_end, struct e
 		c = q[j];
 		*sum += csum_byte(c, j);
 		if (j == next) {
-			if (c == 0)
+			if (c == 0) {
+				scr->name[j] = 0;
 				return j + 1;
+			}
 			if (c > 63) /* a compression pointer or reserved type */
 				return -1;
 			next = j + c + 1;
-		} else if (c >= 'A' && c <= 'Z') {
-			c += 'a' - 'A';
+			h = EDGE_DNS_LABEL_HASH_INIT;
+		} else {
+			c = edge_dns_lower(c);
 		}
-		key->name[j] = c;
+		h = edge_dns_label_step(h, c);
+		scr->hash_at[j] = h;
+		scr->name[j] = c;
 	}
 	return -1;
 }
 
-/* Validate the query and fill key and query. Returns EDGE_CONTINUE or a reason. */
+/*
+ * Find the labels of the (validated) name in scr and fold their hashes
+ * into suffix hashes: hash[i] = H(name from label i), lab_off[i] = where
+ * label i starts. Sets n_labels.
+ */
+static __always_inline void dns_suffix_hashes(struct edge_scratch *scr)
+{
+	__u64 h = EDGE_DNS_ROOT_HASH;
+	__u32 pos = 0, len, n = 0, k, i;
+
+	for (k = 0; k < EDGE_DNS_MAX_LABELS; k++) {
+		len = scr->name[pos & 0xff];
+		if (!len)
+			break;
+		scr->lab_off[k] = pos;
+		/* The hash after a label's last byte is that label's hash. */
+		scr->hash[k] = scr->hash_at[(pos + len) & 0xff];
+		pos += len + 1;
+		n++;
+	}
+	scr->n_labels = n;
+	for (k = 0; k < EDGE_DNS_MAX_LABELS; k++) {
+		if (k >= n)
+			break;
+		i = (n - 1 - k) & (EDGE_DNS_MAX_LABELS - 1);
+		h = edge_dns_mix(scr->hash[i], h);
+		scr->hash[i] = h;
+	}
+}
+
+/* A wire name as a global function argument (the verifier sizes it by type). */
+struct edge_dns_wire {
+	__u8 b[256];
+};
+
+/*
+ * Does the name in scr starting at off equal want (len bytes, zero-padded)?
+ * A global function: verified once, not at every call site. The compiler
+ * turns the unaligned word reads into byte loads; fine for names of a few
+ * words.
+ */
+__noinline int edge_dns_name_eq(const struct edge_scratch *scr, __u32 off,
+				const struct edge_dns_wire *want, __u32 len)
+{
+	__u32 k, words = (len + 7) / 8;
+	__u64 a, b, mask;
+
+	if (!scr || !want)
+		return 0;
+	for (k = 0; k < 32; k++) {
+		if (k >= words)
+			break;
+		/* Bounded offsets for the verifier; scr->name has 8 spare bytes. */
+		__builtin_memcpy(&a, &scr->name[(off + 8 * k) & 0xff], 8);
+		__builtin_memcpy(&b, &want->b[(8 * k) & 0xf8], 8);
+		if (k == words - 1 && (len & 7)) {
+			mask = (1ULL << (8 * (len & 7))) - 1; /* little endian */
+			a &= mask;
+			b &= mask;
+		}
+		if (a != b)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * EDNS OPT record(s) at query->ar_pos (query->arcount of them). Fills
+ * query; sets query->formerr for malformed options or two OPTs. Returns
+ * EDGE_CONTINUE or a pass reason.
+ */
+__noinline int edge_dns_parse_opt(struct xdp_md *ctx, struct edge_scratch *scr,
+				  struct edge_dns_query *query)
+{
+	__u32 i, k, o, end, len, code, dns_off, pos, arcount;
+	__u8 rr[DNS_OPT_LEN], oh[4];
+	__u8 last, src;
+
+	if (!scr || !query)
+		return EDGE_R_dns_xdp_error;
+	dns_off = query->dns_off;
+	pos = query->ar_pos;
+	arcount = query->arcount;
+	for (i = 0; i < DNS_MAX_AR; i++) {
+		if (i >= arcount)
+			break;
+		if (pos + DNS_OPT_LEN > query->msg_len ||
+		    bpf_xdp_load_bytes(ctx, dns_off + pos, rr, DNS_OPT_LEN))
+			return EDGE_R_dns_malformed;
+		if (rr[0] != 0 || rr[1] != 0 || rr[2] != DNS_TYPE_OPT)
+			return EDGE_R_dns_unsupported; /* TSIG, SIG(0), ... */
+		o = pos + DNS_OPT_LEN;
+		end = o + ((rr[9] << 8) | rr[10]);
+		if (end > query->msg_len)
+			return EDGE_R_dns_malformed;
+		pos = end;
+		if (query->has_opt) {
+			query->formerr = 1; /* RFC 6891 6.1.1: more than one OPT */
+			continue;
+		}
+		query->has_opt = 1;
+		query->client_size = (rr[3] << 8) | rr[4];
+		if (query->client_size < 512)
+			query->client_size = 512;
+		query->opt_version = rr[6];
+		query->opt_do = !!(rr[7] & (DNS_EDNS_DO >> 8));
+		for (k = 0; k < DNS_MAX_OPTIONS; k++) {
+			if (o >= end)
+				break;
+			if (o + 4 > end || bpf_xdp_load_bytes(ctx, dns_off + o, oh, 4)) {
+				query->formerr = 1;
+				break;
+			}
+			code = (oh[0] << 8) | oh[1];
+			len = (oh[2] << 8) | oh[3];
+			if (o + 4 + len > end) {
+				query->formerr = 1;
+				break;
+			}
+			if (code == DNS_OPT_ECS) {
+				/* RFC 7871 6: family(2) source(1) scope(1) address */
+				if (query->has_ecs || len < 4 || len > sizeof(scr->ecs)) {
+					query->formerr = 1;
+					break;
+				}
+				__builtin_memset(scr->ecs, 0, sizeof(scr->ecs));
+				if (bpf_xdp_load_bytes(ctx, dns_off + o + 4, scr->ecs, len))
+					return EDGE_R_dns_malformed;
+				src = scr->ecs[2];
+				query->ecs_family = scr->ecs[1];
+				query->ecs_source = src;
+				query->ecs_addr_len = len - 4;
+				if (scr->ecs[0] != 0 || (scr->ecs[1] != 1 && scr->ecs[1] != 2) ||
+				    (scr->ecs[1] == 1 && src > 32) || src > 128 ||
+				    len - 4 != (src + 7u) / 8) {
+					query->formerr = 1;
+					break;
+				}
+				/* Bits beyond the source prefix must be zero. */
+				if (src & 7) {
+					last = scr->ecs[(4 + src / 8) & 0x1f];
+					if (last & (0xff >> (src & 7))) {
+						query->formerr = 1;
+						break;
+					}
+				}
+				query->has_ecs = 1;
+			}
+			o += 4 + len;
+		}
+		if (!query->formerr && o < end)
+			return EDGE_R_dns_unsupported; /* more options than we walk */
+	}
+	if (pos != query->msg_len)
+		return EDGE_R_dns_malformed;
+	return EDGE_CONTINUE;
+}
+
+/* Validate the query and fill scr and query. Returns EDGE_CONTINUE or a reason. */
 static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *p,
 					   struct edge_scratch *scr, struct edge_dns_query *query)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct udphdr *udp = edge_pkt_ptr(ctx, p->l4_off);
-	struct edge_dns_key *key = &scr->key;
 	struct edge_dnshdr *dns;
-	__u32 udp_len, pos, name_len;
-	__u16 qclass, rdlen;
-	__u8 *q, *opt;
+	__u32 udp_len, pos, name_len, arcount;
+	__u16 qclass;
+	__u8 *q;
 	int n;
 
 	if ((void *)(udp + 1) > data_end)
@@ -124,12 +324,13 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	query->flags = bpf_ntohs(dns->flags);
 	if (query->flags & (DNS_F_QR | DNS_F_OPCODE))
 		return EDGE_R_dns_not_query;
+	arcount = bpf_ntohs(dns->arcount);
 	if (query->flags & DNS_F_TC || dns->qdcount != bpf_htons(1) || dns->ancount ||
-	    dns->nscount || bpf_ntohs(dns->arcount) > 1)
+	    dns->nscount || arcount > DNS_MAX_AR)
 		return EDGE_R_dns_malformed;
 
 	q = (void *)(dns + 1);
-	n = dns_read_name(q, data_end, key, &query->qsum);
+	n = dns_read_name(q, data_end, scr, &query->qsum);
 	if (n < 0)
 		return EDGE_R_dns_malformed;
 	/*
@@ -140,11 +341,10 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	name_len = *(volatile __u32 *)&scr->name_len & 0xff;
 	if (name_len == 0)
 		return EDGE_R_dns_malformed;
-	key->name_len = name_len;
 	q += name_len;
 	if ((void *)(q + 4) > data_end)
 		return EDGE_R_dns_malformed;
-	key->qtype = (q[0] << 8) | q[1];
+	query->qtype = (q[0] << 8) | q[1];
 	qclass = (q[2] << 8) | q[3];
 	/* The question starts at an even UDP offset (20). */
 	query->qsum += csum_byte(q[0], name_len) + csum_byte(q[1], name_len + 1) +
@@ -153,29 +353,272 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	query->name_len = name_len;
 	query->client_size = 512;
 
-	if (dns->arcount) {
-		opt = q + 4;
-		if ((void *)(opt + DNS_OPT_LEN) > data_end)
-			return EDGE_R_dns_malformed;
-		if (opt[0] != 0 || opt[1] != 0 || opt[2] != DNS_TYPE_OPT)
-			return EDGE_R_dns_unsupported; /* TSIG, SIG(0), ... */
-		rdlen = (opt[9] << 8) | opt[10];
-		pos += DNS_OPT_LEN + rdlen;
-		if (pos != query->msg_len)
-			return EDGE_R_dns_malformed;
-		if (opt[6] != 0) /* EDNS version */
-			return EDGE_R_dns_unsupported;
-		query->has_opt = 1;
-		query->opt_do = !!(opt[7] & (DNS_EDNS_DO >> 8));
-		query->client_size = (opt[3] << 8) | opt[4];
-		if (query->client_size < 512)
-			query->client_size = 512;
-	} else if (pos != query->msg_len) {
-		return EDGE_R_dns_malformed;
-	}
+	query->dns_off = p->l4_off + sizeof(*udp);
+	query->ar_pos = pos;
+	query->arcount = arcount;
+	n = edge_dns_parse_opt(ctx, scr, query);
+	if (n != EDGE_CONTINUE)
+		return n;
 	if (qclass != DNS_CLASS_IN ||
-	    (key->qtype != DNS_TYPE_A && key->qtype != DNS_TYPE_AAAA))
+	    (query->qtype != DNS_TYPE_A && query->qtype != DNS_TYPE_AAAA))
 		return EDGE_R_dns_unsupported;
+	return EDGE_CONTINUE;
+}
+
+/* RFC 7871 §10 / RFC 6890: addresses that say nothing about a location. */
+static __always_inline bool dns_addr_private(const __u8 *a, __u8 family)
+{
+	if (family == 1)
+		return a[0] == 10 || a[0] == 127 || a[0] == 0 ||
+		       (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
+		       (a[0] == 169 && a[1] == 254) || (a[0] == 100 && (a[1] & 0xc0) == 64);
+	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+	       (a[0] == 0 && a[1] == 0); /* ::/16 covers ::1, :: and v4-mapped */
+}
+
+/*
+ * Where is the client? The ECS address when the query has a usable one,
+ * else the source address. Fills family (1 = IPv4, 2 = IPv6), addr and the
+ * prefix length that is known about it (the ECS source or the full length).
+ */
+static __always_inline bool dns_client(struct xdp_md *ctx, struct edge_pkt *p,
+				       struct edge_scratch *scr, struct edge_dns_query *query,
+				       __u8 *family, __u8 addr[16], __u8 *known)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (query->has_ecs && query->ecs_source &&
+	    !dns_addr_private(scr->ecs + 4, query->ecs_family)) {
+		*family = query->ecs_family;
+		__builtin_memcpy(addr, scr->ecs + 4, 16);
+		*known = query->ecs_source;
+		edge_event(EDGE_EV_dns_ecs);
+		return true;
+	}
+	if (query->has_ecs)
+		edge_event(EDGE_EV_dns_ecs_ignored);
+	__builtin_memset(addr, 0, 16);
+	if (p->l3_proto == ETH_P_IP) {
+		struct iphdr *ip = edge_pkt_ptr(ctx, p->l3_off);
+
+		*family = 1;
+		*known = 32;
+		if ((void *)(ip + 1) <= data_end)
+			__builtin_memcpy(addr, &ip->saddr, 4);
+	} else {
+		struct ipv6hdr *ip6 = edge_pkt_ptr(ctx, p->l3_off);
+
+		*family = 2;
+		*known = 128;
+		if ((void *)(ip6 + 1) <= data_end)
+			__builtin_memcpy(addr, &ip6->saddr, 16);
+	}
+	return false;
+}
+
+/* Region of the client, and the prefix length that decided it. */
+static __always_inline __u16 dns_region(__u8 family, const __u8 addr[16], __u8 known,
+					__u8 *scope)
+{
+	struct edge_geo *g;
+
+	/*
+	 * Look the address up at full length (bits past the ECS source are
+	 * zero): the entry that matches gives the scope, which may be longer
+	 * than the source (RFC 7871 7.2.1 allows it; gdnsd does the same).
+	 */
+	if (family == 1) {
+		struct edge_geo4_key k = { .prefixlen = 32 };
+
+		__builtin_memcpy(k.addr, addr, 4);
+		g = bpf_map_lookup_elem(&edge_geo4, &k);
+	} else {
+		struct edge_geo6_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, addr, 16);
+		g = bpf_map_lookup_elem(&edge_geo6, &k);
+	}
+	if (!g || g->region >= EDGE_MAX_REGIONS) {
+		/* No entry covers the client: valid for what we know of it. */
+		*scope = known;
+		return EDGE_REGION_NONE;
+	}
+	edge_event(EDGE_EV_dns_geo_matched);
+	*scope = g->prefix_len;
+	return g->region;
+}
+
+static __always_inline bool dns_pool_up(__u32 pool)
+{
+	struct edge_dns_pool *p = bpf_map_lookup_elem(&edge_dns_pools, &pool);
+
+	return p && p->up;
+}
+
+/* First healthy candidate of an ordered list, from index start (wrapping). */
+static __always_inline __u32 dns_first_up(const struct edge_dns_cand *c, __u32 n, __u32 start)
+{
+	__u32 i, k;
+
+	for (i = 0; i < EDGE_POL_MAX_CAND; i++) {
+		if (i >= n)
+			break;
+		k = (start + i) % n;
+		if (k < EDGE_POL_MAX_CAND && dns_pool_up(c[k].pool))
+			return c[k].blob + 1;
+	}
+	return 0;
+}
+
+/* Weighted choice, sticky per client /24 (IPv4) or /56 (IPv6). */
+static __always_inline __u32 dns_weighted_start(const struct edge_dns_policy *pol, __u8 family,
+						const __u8 addr[16])
+{
+	__u64 h = EDGE_DNS_LABEL_HASH_INIT;
+	__u32 i, r, acc = 0, n = pol->n_def;
+
+	for (i = 0; i < 7; i++) {
+		if (family == 1 && i >= 3)
+			break;
+		h = edge_dns_label_step(h, addr[i]);
+	}
+	h = edge_dns_mix(h, family);
+	if (!pol->weight_sum)
+		return 0;
+	r = (__u32)(h % pol->weight_sum);
+	for (i = 0; i < EDGE_POL_MAX_CAND; i++) {
+		if (i >= n)
+			break;
+		acc += pol->def[i].weight;
+		if (r < acc)
+			return i;
+	}
+	return 0;
+}
+
+/* Policy -> answer blob (+1), and the ECS scope that decided it. */
+static __always_inline __u32 dns_pick(struct xdp_md *ctx, struct edge_pkt *p,
+				      struct edge_scratch *scr, struct edge_dns_query *query,
+				      const struct edge_dns_policy *pol, __u8 *scope)
+{
+	__u8 family, known, addr[16];
+	__u32 blob = 0, n;
+	__u16 region;
+	bool by_ecs;
+
+	*scope = 0;
+	switch (pol->kind) {
+	case EDGE_POL_STATIC:
+		return pol->all_blob + 1;
+	case EDGE_POL_FAILOVER:
+		blob = dns_first_up(pol->def, pol->n_def, 0);
+		break;
+	case EDGE_POL_WEIGHTED:
+		by_ecs = dns_client(ctx, p, scr, query, &family, addr, &known);
+		n = family == 1 ? 24 : 56;
+		/* Scope 0 unless the client subnet decided (RFC 7871 7.2.1). */
+		*scope = !by_ecs ? 0 : known < n ? known : n;
+		blob = dns_first_up(pol->def, pol->n_def, dns_weighted_start(pol, family, addr));
+		break;
+	case EDGE_POL_GEO:
+		by_ecs = dns_client(ctx, p, scr, query, &family, addr, &known);
+		region = dns_region(family, addr, known, scope);
+		if (!by_ecs)
+			*scope = 0;
+		if (region < EDGE_MAX_REGIONS && pol->geo_n[region]) {
+			blob = dns_first_up(pol->geo[region], pol->geo_n[region], 0);
+			if (blob)
+				break;
+		}
+		blob = dns_first_up(pol->def, pol->n_def, 0);
+		break;
+	default:
+		return 0;
+	}
+	if (!blob) {
+		/* Every candidate is down: answer with all of them (fail open). */
+		edge_event(EDGE_EV_dns_fail_open);
+		blob = pol->all_blob + 1;
+	}
+	return blob;
+}
+
+/* Decide the reply. Returns EDGE_CONTINUE (plan filled) or a pass reason. */
+__noinline int edge_dns_plan(struct xdp_md *ctx, struct edge_pkt *p, struct edge_scratch *scr,
+			     struct edge_dns_query *query, struct edge_dns_plan *plan)
+{
+	struct edge_dns_policy *pol;
+	struct edge_dns_name *nm;
+	struct edge_dns_zone *z;
+	__u32 i, off, pidx;
+	__u64 key;
+
+	if (!p || !scr || !query || !plan)
+		return EDGE_R_dns_xdp_error;
+	if (query->opt_version) {
+		plan->reason = EDGE_R_dns_badvers;
+		plan->ext_rcode = 1; /* BADVERS = 16: upper bits 1, header 0 */
+		return EDGE_CONTINUE;
+	}
+	if (query->formerr) {
+		plan->reason = EDGE_R_dns_formerr;
+		plan->rcode = DNS_RCODE_FORMERR;
+		return EDGE_CONTINUE;
+	}
+
+	dns_suffix_hashes(scr);
+	key = scr->n_labels ? scr->hash[0] : EDGE_DNS_ROOT_HASH;
+	nm = bpf_map_lookup_elem(&edge_dns_names, &key);
+	if (nm && nm->name_len == query->name_len &&
+	    edge_dns_name_eq(scr, 0, (const struct edge_dns_wire *)nm->name, query->name_len)) {
+		pidx = nm->policy[query->qtype == DNS_TYPE_AAAA];
+		if (pidx) {
+			pidx--;
+			pol = bpf_map_lookup_elem(&edge_dns_policies, &pidx);
+			if (pol) {
+				plan->ans_blob = dns_pick(ctx, p, scr, query, pol, &plan->scope);
+				if (plan->ans_blob) {
+					plan->reason = EDGE_R_dns_answered;
+					return EDGE_CONTINUE;
+				}
+			}
+			return EDGE_R_dns_xdp_error; /* the daemon never writes this */
+		}
+		plan->reason = EDGE_R_dns_nodata;
+		plan->soa_blob = nm->soa_blob + 1;
+		plan->apex_len = nm->apex_len;
+		return EDGE_CONTINUE;
+	}
+
+	/*
+	 * Not a name we have: is it inside one of our zones? The longest
+	 * suffix whose hash is a zone apex, verified once after the loop (a
+	 * hash collision there makes it out of zone, never a wrong zone).
+	 */
+	z = NULL;
+	off = 0;
+	for (i = 1; i < EDGE_DNS_MAX_LABELS; i++) {
+		if (i >= scr->n_labels)
+			break;
+		key = scr->hash[i];
+		z = bpf_map_lookup_elem(&edge_dns_zones, &key);
+		if (z) {
+			off = scr->lab_off[i];
+			break;
+		}
+	}
+	if (z && z->apex_len + off == query->name_len &&
+	    edge_dns_name_eq(scr, off, (const struct edge_dns_wire *)z->apex, z->apex_len)) {
+		plan->reason = EDGE_R_dns_nxdomain;
+		plan->rcode = DNS_RCODE_NXDOMAIN;
+		plan->soa_blob = z->soa_blob + 1;
+		plan->apex_len = z->apex_len;
+		return EDGE_CONTINUE;
+	}
+	if (cfg_dns_out_of_zone == EDGE_OOZ_PASS)
+		return EDGE_R_dns_out_of_zone;
+	plan->reason = EDGE_R_dns_refused;
+	plan->rcode = DNS_RCODE_REFUSED;
 	return EDGE_CONTINUE;
 }
 
@@ -248,80 +691,6 @@ static __always_inline int dns_reply_headers(struct xdp_md *ctx, struct edge_pkt
 }
 
 /*
- * Write the answer records (owner = pointer to the question) and our OPT
- * at off. Returns their raw checksum as if they started at an even offset,
- * or -1.
- */
-static __always_inline __s64 dns_write_answers(struct xdp_md *ctx, __u32 off,
-					       const struct edge_dns_rrset *rrs, __u16 qtype,
-					       const struct edge_dns_query *query)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__be32 ttl = bpf_htonl(rrs->ttl);
-	__u32 rdlen = rrs->rdlen;
-	__u64 sum = 0, rrhdr;
-	const __u32 *rd;
-	__u8 *rr;
-	__u32 i;
-
-	/* Every record shares owner, type, class, TTL and rdlength. */
-	rrhdr = bpf_htons(0xc000 | DNS_HDR_LEN) + bpf_htons(qtype) + bpf_htons(DNS_CLASS_IN) +
-		(__u64)ttl + bpf_htons(rdlen);
-	for (i = 0; i < EDGE_DNS_MAX_RR; i++) {
-		if (i >= rrs->count)
-			break;
-		/* Masked so the verifier sees a bounded packet offset. */
-		rr = data + (off & DNS_ANSWER_OFF_MASK);
-		if ((void *)(rr + DNS_RR_HDR_LEN) > data_end)
-			return -1;
-		rr[0] = 0xc0; /* owner: pointer to the question name at 12 */
-		rr[1] = DNS_HDR_LEN;
-		rr[2] = qtype >> 8;
-		rr[3] = qtype & 0xff;
-		rr[4] = 0;
-		rr[5] = DNS_CLASS_IN;
-		__builtin_memcpy(rr + 6, &ttl, 4);
-		rr[10] = 0;
-		rr[11] = rdlen;
-		rd = (const __u32 *)rrs->rdata[i];
-		sum += rrhdr + rd[0];
-		if (rdlen == 4) {
-			if ((void *)(rr + DNS_RR_HDR_LEN + 4) > data_end)
-				return -1;
-			__builtin_memcpy(rr + DNS_RR_HDR_LEN, rd, 4);
-		} else {
-			if ((void *)(rr + DNS_RR_HDR_LEN + 16) > data_end)
-				return -1;
-			__builtin_memcpy(rr + DNS_RR_HDR_LEN, rd, 16);
-			sum += (__u64)rd[1] + rd[2] + rd[3];
-		}
-		off += DNS_RR_HDR_LEN + rdlen;
-	}
-	if (query->has_opt) {
-		rr = data + (off & DNS_ANSWER_OFF_MASK);
-		if ((void *)(rr + DNS_OPT_LEN) > data_end)
-			return -1;
-		rr[0] = 0; /* root owner */
-		rr[1] = 0;
-		rr[2] = DNS_TYPE_OPT;
-		rr[3] = cfg_dns_udp_size >> 8;
-		rr[4] = cfg_dns_udp_size & 0xff;
-		rr[5] = 0; /* extended rcode */
-		rr[6] = 0; /* version */
-		rr[7] = query->opt_do ? (DNS_EDNS_DO >> 8) : 0;
-		rr[8] = 0;
-		rr[9] = 0; /* no options */
-		rr[10] = 0;
-		/* The 1-byte root owner shifts every later field by one. */
-		sum += csum_byte(DNS_TYPE_OPT, 2) + csum_byte(cfg_dns_udp_size >> 8, 3) +
-		       csum_byte(cfg_dns_udp_size & 0xff, 4) +
-		       csum_byte(query->opt_do ? (DNS_EDNS_DO >> 8) : 0, 7);
-	}
-	return (__s64)sum;
-}
-
-/*
  * Make the frame delta bytes longer (or shorter). Growing at the tail is
  * cheapest, but a driver may leave no tailroom: native XDP on veth often
  * has only a few bytes after small frames, while it always reserves
@@ -349,72 +718,178 @@ static __always_inline int dns_resize(struct xdp_md *ctx, struct edge_scratch *s
 	return EDGE_CONTINUE;
 }
 
-/* Answer a UDP query to a DNS VIP. Returns EDGE_R_dns_answered or why not. */
+/* A blob's checksum placed at msg offset pos (the UDP offset has the same parity). */
+static __always_inline __u64 csum_at(__u16 csum, __u32 pos)
+{
+	return (pos & 1) ? csum_shift_odd(csum) : csum;
+}
+
+/* Our OPT record (+ the ECS echo) into buf; returns its length. */
+static __always_inline __u32 dns_opt_bytes(__u8 *buf, const struct edge_dns_query *query,
+					   const struct edge_dns_plan *plan,
+					   const struct edge_scratch *scr, bool ecs)
+{
+	__u32 alen = query->ecs_addr_len & 0x1f, rdlen = ecs ? 8 + alen : 0, i;
+
+	buf[0] = 0; /* root owner */
+	buf[1] = 0;
+	buf[2] = DNS_TYPE_OPT;
+	buf[3] = cfg_dns_udp_size >> 8;
+	buf[4] = cfg_dns_udp_size & 0xff;
+	buf[5] = plan->ext_rcode;
+	buf[6] = 0; /* version */
+	buf[7] = query->opt_do ? (DNS_EDNS_DO >> 8) : 0;
+	buf[8] = 0;
+	buf[9] = 0;
+	buf[10] = rdlen;
+	if (!ecs)
+		return DNS_OPT_LEN;
+	/* RFC 7871 7.2.1: echo family, source and address; our scope. */
+	buf[11] = 0;
+	buf[12] = DNS_OPT_ECS;
+	buf[13] = 0;
+	buf[14] = 4 + alen;
+	buf[15] = 0;
+	buf[16] = query->ecs_family;
+	buf[17] = query->ecs_source;
+	buf[18] = plan->scope;
+	for (i = 0; i < 16; i++) {
+		if (i >= alen)
+			break;
+		buf[19 + i] = scr->ecs[4 + i];
+	}
+	return DNS_OPT_LEN + rdlen;
+}
+
+/* Write the reply the plan describes. Returns the plan's reason or an error. */
+__noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edge_scratch *scr,
+			      struct edge_dns_query *query, struct edge_dns_plan *plan)
+{
+	struct edge_dns_blob *ans = NULL, *soa = NULL;
+	__u32 dns_off;
+	__u32 ans_len = 0, auth_len = 0, opt_len = 0, msg_len, pos, idx, k;
+	void *data, *data_end;
+	struct edge_dnshdr *dns;
+	__u8 owner[2], tc = 0;
+	bool ecs;
+	__u64 sum;
+	int r;
+
+	if (!p || !scr || !query || !plan)
+		return EDGE_R_dns_xdp_error;
+	dns_off = p->l4_off + sizeof(struct udphdr);
+	if (plan->ans_blob) {
+		idx = plan->ans_blob - 1;
+		ans = bpf_map_lookup_elem(&edge_dns_blobs, &idx);
+		if (!ans || !ans->len || ans->len > EDGE_DNS_BLOB_MAX)
+			return EDGE_R_dns_xdp_error;
+		ans_len = ans->len;
+	}
+	if (plan->soa_blob) {
+		idx = plan->soa_blob - 1;
+		soa = bpf_map_lookup_elem(&edge_dns_blobs, &idx);
+		if (!soa || !soa->len || soa->len > EDGE_DNS_BLOB_MAX ||
+		    plan->apex_len > query->name_len)
+			return EDGE_R_dns_xdp_error;
+		auth_len = 2 + soa->len;
+	}
+	ecs = query->has_ecs && plan->reason != EDGE_R_dns_formerr;
+	if (query->has_opt)
+		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
+
+	msg_len = DNS_HDR_LEN + query->name_len + 4 + ans_len + auth_len + opt_len;
+	if (msg_len > query->client_size) {
+		/* RFC 2181 9: set TC rather than send a partial RRset. */
+		msg_len -= ans_len + auth_len;
+		ans_len = 0;
+		auth_len = 0;
+		tc = 1;
+		plan->reason = EDGE_R_dns_truncated;
+	}
+
+	/* Size the frame exactly (this also drops any Ethernet padding). */
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	r = dns_resize(ctx, scr, (int)(dns_off + msg_len) - (int)(data_end - data),
+		       dns_off + DNS_HDR_LEN + query->name_len + 4);
+	if (r != EDGE_CONTINUE)
+		return r;
+	/* dns_resize may have used scr->frame: build the OPT again. */
+	if (query->has_opt)
+		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
+
+	/* Pointers are invalid after resizing: re-derive from offsets. */
+	data_end = (void *)(long)ctx->data_end;
+	dns = edge_pkt_ptr(ctx, dns_off);
+	if ((void *)(dns + 1) > data_end)
+		return EDGE_R_dns_xdp_error;
+	dns->flags = bpf_htons(DNS_F_QR | DNS_F_AA | (tc ? DNS_F_TC : 0) |
+			       (query->flags & (DNS_F_RD | DNS_F_CD)) | plan->rcode);
+	dns->ancount = bpf_htons(ans_len ? ans->count : 0);
+	dns->nscount = bpf_htons(auth_len ? 1 : 0);
+	dns->arcount = bpf_htons(query->has_opt);
+	sum = query->qsum + dns->id + dns->flags + dns->qdcount + dns->ancount + dns->nscount +
+	      dns->arcount;
+
+	pos = DNS_HDR_LEN + query->name_len + 4;
+	if (ans_len) {
+		if (bpf_xdp_store_bytes(ctx, dns_off + pos, ans->data, ans_len))
+			return EDGE_R_dns_xdp_error;
+		sum += csum_at(ans->csum, pos);
+		pos += ans_len;
+	}
+	if (auth_len) {
+		/* Owner: a pointer to the apex suffix of the question. */
+		k = DNS_HDR_LEN + query->name_len - plan->apex_len;
+		owner[0] = 0xc0 | (k >> 8);
+		owner[1] = k & 0xff;
+		if (bpf_xdp_store_bytes(ctx, dns_off + pos, owner, 2) ||
+		    bpf_xdp_store_bytes(ctx, dns_off + pos + 2, soa->data, auth_len - 2))
+			return EDGE_R_dns_xdp_error;
+		sum += csum_byte(owner[0], pos) + csum_byte(owner[1], pos + 1) +
+		       csum_at(soa->csum, pos + 2);
+		pos += auth_len;
+	}
+	if (opt_len) {
+		opt_len &= 0x3f; /* at most 11 + 8 + 16 */
+		if (!opt_len || bpf_xdp_store_bytes(ctx, dns_off + pos, scr->frame, opt_len))
+			return EDGE_R_dns_xdp_error;
+		for (k = 0; k < DNS_OPT_LEN + 8 + 16; k++) {
+			if (k >= opt_len)
+				break;
+			sum += csum_byte(scr->frame[k], pos + k);
+		}
+	}
+	if (dns_reply_headers(ctx, p, sizeof(struct udphdr) + msg_len, sum))
+		return EDGE_R_dns_xdp_error;
+	return plan->reason;
+}
+
+/* Answer a UDP query to a DNS VIP. Returns the reason: answered kinds are XDP_TX. */
 static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *p)
 {
 	struct edge_dns_query query = {};
+	struct edge_dns_plan plan = {};
 	struct edge_scratch *scr;
-	struct edge_dns_rrset *rrs;
 	__u32 zero = 0;
-	struct edge_dnshdr *dns;
-	__u32 msg_len, count, rdlen, frame_len;
-	void *data, *data_end;
-	__u64 sum;
-	__s64 asum;
 	int r;
 
 	scr = bpf_map_lookup_elem(&edge_scratch, &zero);
 	if (!scr)
 		return EDGE_R_dns_xdp_error;
-	__builtin_memset(&scr->key, 0, sizeof(scr->key));
 	r = dns_parse_query(ctx, p, scr, &query);
 	if (r != EDGE_CONTINUE)
 		return r;
-	rrs = bpf_map_lookup_elem(&edge_dns, &scr->key);
-	if (!rrs)
-		return EDGE_R_dns_name_unknown;
-	count = rrs->count;
-	rdlen = rrs->rdlen;
-	if (count == 0 || count > EDGE_DNS_MAX_RR || (rdlen != 4 && rdlen != 16))
-		return EDGE_R_dns_xdp_error; /* the daemon never writes this */
-
-	msg_len = DNS_HDR_LEN + query.name_len + 4 + count * (DNS_RR_HDR_LEN + rdlen);
-	if (query.has_opt)
-		msg_len += DNS_OPT_LEN;
-	if (msg_len > query.client_size)
-		return EDGE_R_dns_too_big;
-
-	/* Size the frame exactly (this also drops any Ethernet padding). */
-	frame_len = p->l4_off + sizeof(struct udphdr) + msg_len;
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	r = dns_resize(ctx, scr, (int)frame_len - (int)(data_end - data),
-		       p->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN + query.name_len + 4);
+	r = edge_dns_plan(ctx, p, scr, &query, &plan);
 	if (r != EDGE_CONTINUE)
 		return r;
+	return edge_dns_build(ctx, p, scr, &query, &plan);
+}
 
-	/* Pointers are invalid after adjust_tail: re-derive from offsets. */
-	data_end = (void *)(long)ctx->data_end;
-	dns = edge_pkt_ptr(ctx, p->l4_off + sizeof(struct udphdr));
-	if ((void *)(dns + 1) > data_end)
-		return EDGE_R_dns_xdp_error;
-	dns->flags = bpf_htons(DNS_F_QR | DNS_F_AA | (query.flags & (DNS_F_RD | DNS_F_CD)));
-	dns->ancount = bpf_htons(count);
-	dns->nscount = 0;
-	dns->arcount = bpf_htons(query.has_opt);
-	sum = query.qsum + dns->id + dns->flags + dns->qdcount + dns->ancount + dns->arcount;
-
-	asum = dns_write_answers(ctx, p->l4_off + sizeof(struct udphdr) + DNS_HDR_LEN +
-					      query.name_len + 4,
-				 rrs, scr->key.qtype, &query);
-	if (asum < 0)
-		return EDGE_R_dns_xdp_error;
-	/* Answers start at UDP offset 24 + name_len: odd when name_len is. */
-	sum += (query.name_len & 1) ? csum_shift_odd(asum) : csum_fold16(asum);
-
-	if (dns_reply_headers(ctx, p, sizeof(struct udphdr) + msg_len, sum))
-		return EDGE_R_dns_xdp_error;
-	return EDGE_R_dns_answered;
+/* Reasons that mean "a reply was built": the frame goes back out. */
+static __always_inline bool edge_dns_replied(int reason)
+{
+	return reason >= EDGE_R_dns_answered && reason <= EDGE_R_dns_truncated;
 }
 
 #endif /* EDGE_DNS_H */

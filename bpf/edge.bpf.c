@@ -20,15 +20,15 @@
 #include "anyedge.h"
 #include "maps.h"
 #include "parsing.h"
-#include "dns.h"
 #include "stats.h"
+#include "dns.h"
 
 /* Verdict policy per reason: what happens to a packet we did not answer. */
 static __always_inline int edge_action(int reason)
 {
-	switch (reason) {
-	case EDGE_R_dns_answered:
+	if (edge_dns_replied(reason))
 		return XDP_TX;
+	switch (reason) {
 	case EDGE_R_dns_xdp_error:
 		return XDP_DROP; /* the frame may be half-rewritten */
 	default:

@@ -29,26 +29,79 @@ struct {
 	__type(value, struct edge_vip);
 } edge_vips SEC(".maps");
 
-/* (lowercased wire name, qtype) -> record set answered from XDP. */
+/* GeoDNS: see include/anyedge.h for what each holds. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EDGE_MAX_DNS_NAMES);
-	__type(key, struct edge_dns_key);
-	__type(value, struct edge_dns_rrset);
-} edge_dns SEC(".maps");
+	__type(key, __u64);	/* name hash (include/dns_wire.h) */
+	__type(value, struct edge_dns_name);
+} edge_dns_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EDGE_MAX_DNS_ZONES);
+	__type(key, __u64);	/* apex hash */
+	__type(value, struct edge_dns_zone);
+} edge_dns_zones SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EDGE_MAX_DNS_POLICIES);
+	__type(key, __u32);
+	__type(value, struct edge_dns_policy);
+} edge_dns_policies SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EDGE_MAX_DNS_BLOBS);
+	__type(key, __u32);
+	__type(value, struct edge_dns_blob);
+} edge_dns_blobs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EDGE_MAX_DNS_POOLS);
+	__type(key, __u32);
+	__type(value, struct edge_dns_pool);
+} edge_dns_pools SEC(".maps");
+
+/* Client prefix -> region, compiled from the GeoIP database. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EDGE_MAX_GEO_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct edge_geo4_key);
+	__type(value, struct edge_geo);
+} edge_geo4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EDGE_MAX_GEO_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct edge_geo6_key);
+	__type(value, struct edge_geo);
+} edge_geo6 SEC(".maps");
 
 /*
- * Per-CPU scratch space for the DNS path: the lookup key (too big for the
- * 512-byte stack next to everything else) and the question name length.
- * The length goes through map memory on purpose: read back, it is a
- * bounded unknown to the verifier instead of one constant per loop exit,
- * so the rest of the path is verified once, not 255 times. Not pinned.
+ * Per-CPU scratch space for the DNS path (too big for the 512-byte stack):
+ * the lowercased question name, each label's offset and hash (then each
+ * suffix's hash), the saved ECS option, and room to move the headers when
+ * growing at the head. The name length goes through map memory on purpose:
+ * read back, it is a bounded unknown to the verifier instead of one
+ * constant per loop exit, so the rest of the path is verified once, not
+ * once per possible length. Not pinned.
  */
-#define EDGE_SCRATCH_FRAME 512 /* headers + question, moved when growing at the head */
+#define EDGE_DNS_MAX_LABELS 128
+#define EDGE_SCRATCH_FRAME 512
 
 struct edge_scratch {
-	struct edge_dns_key key;
+	__u8 name[256 + 8];		/* + 8: word compares may read past the end */
+	__u64 hash_at[256];		/* running label hash after byte j */
+	__u64 hash[EDGE_DNS_MAX_LABELS];	/* suffix hashes, by label */
+	__u8 lab_off[EDGE_DNS_MAX_LABELS];
 	__u32 name_len;
+	__u32 n_labels;
+	__u8 ecs[4 + 16];		/* family, source, scope, address */
 	__u32 pad;
 	__u8 frame[EDGE_SCRATCH_FRAME];
 };

@@ -35,4 +35,18 @@ static __always_inline int edge_verdict(int action, enum edge_reason reason, __u
 	return action;
 }
 
+/* Count an event (fail-open, ECS used, ...) beside the verdict. */
+static __always_inline void edge_event(enum edge_event ev)
+{
+	__u32 zero = 0;
+	struct edge_stats *st;
+	__u64 *field;
+
+	st = bpf_map_lookup_elem(&edge_stats, &zero);
+	if (!st || (__u32)ev >= EDGE_EV__COUNT)
+		return;
+	field = &st->event_dns_fail_open + (__u32)ev;
+	(*field)++;
+}
+
 #endif /* EDGE_STATS_H */

@@ -15,7 +15,6 @@
 /* Map names (also the pin file names under the pin directory). */
 #define EDGE_MAP_STATS "edge_stats"
 #define EDGE_MAP_VIPS "edge_vips"
-#define EDGE_MAP_DNS "edge_dns"
 
 #define EDGE_MAX_VIPS 1024
 #define EDGE_MAX_DNS_NAMES 65536
@@ -40,7 +39,14 @@
 
 /* Why a packet got its verdict. Every non-answered packet has one. */
 #define EDGE_REASONS(X)                                                     \
-	X(dns_answered)		/* answered from the maps (XDP_TX) */       \
+	X(dns_answered)		/* NOERROR with data (XDP_TX) */            \
+	X(dns_nodata)		/* NOERROR, no data of that type + SOA (TX) */ \
+	X(dns_nxdomain)		/* NXDOMAIN + SOA (TX) */                   \
+	X(dns_refused)		/* REFUSED: not in a served zone (TX) */    \
+	X(dns_formerr)		/* FORMERR: bad ECS, two OPTs (TX) */       \
+	X(dns_badvers)		/* BADVERS: EDNS version > 0 (TX) */        \
+	X(dns_truncated)	/* TC=1: answer exceeds client size (TX) */ \
+	X(dns_out_of_zone)	/* not ours, fallback configured (pass) */  \
 	X(not_ip)		/* not IPv4/IPv6 (ARP, LLDP, ...) */        \
 	X(l2_truncated)		/* Ethernet/VLAN header cut short */        \
 	X(vlan_too_deep)	/* more than two VLAN tags */               \
@@ -67,9 +73,26 @@ enum edge_reason {
 	EDGE_R__COUNT
 };
 
+/* Events counted beside the verdict (a packet may count several). */
+#define EDGE_EVENTS(X)                                                      \
+	X(dns_fail_open)	/* every candidate pool down: answered all */ \
+	X(dns_ecs)		/* client located by EDNS Client Subnet */   \
+	X(dns_ecs_ignored)	/* ECS present but private or /0: source used */ \
+	X(dns_geo_matched)	/* client address found in the geo tables */
+
+enum edge_event {
+#define EDGE_X_ENUM(n) EDGE_EV_##n,
+	EDGE_EVENTS(EDGE_X_ENUM)
+#undef EDGE_X_ENUM
+	EDGE_EV__COUNT
+};
+
 struct edge_stats {
 	__u64 packets;
 	__u64 bytes;
+#define EDGE_X_FIELD(n) __u64 event_##n;
+	EDGE_EVENTS(EDGE_X_FIELD)
+#undef EDGE_X_FIELD
 #define EDGE_X_FIELD(n) __u64 verdict_##n;
 	EDGE_VERDICTS(EDGE_X_FIELD)
 #undef EDGE_X_FIELD
@@ -79,8 +102,10 @@ struct edge_stats {
 };
 
 #define EDGE_STATS_NVERDICTS 5
+#define EDGE_STATS_NEVENTS 4
 _Static_assert(sizeof(struct edge_stats) ==
-		       (2 + EDGE_STATS_NVERDICTS + EDGE_R__COUNT) * sizeof(__u64),
+		       (2 + EDGE_STATS_NEVENTS + EDGE_STATS_NVERDICTS + EDGE_R__COUNT) *
+			       sizeof(__u64),
 	       "edge_stats must be a dense array of __u64");
 
 /*
@@ -104,10 +129,126 @@ struct edge_vip {
 _Static_assert(sizeof(struct edge_vip) == 8, "edge_vip size");
 
 /*
- * DNS map key: the question name in wire form, lowercased (A-Z only),
- * zero-padded, and the query type. The length byte keeps "a\0" and "a"
- * apart without relying on the padding.
+ * GeoDNS data, compiled by the daemon from the config:
+ *
+ *   edge_dns_names  name hash -> struct edge_dns_name (policies per type)
+ *   edge_dns_zones  apex hash -> struct edge_dns_zone (for NXDOMAIN)
+ *   edge_dns_policies  index -> struct edge_dns_policy (static/geo/...)
+ *   edge_dns_blobs  index -> struct edge_dns_blob (prebuilt RRs)
+ *   edge_dns_pools  index -> struct edge_dns_pool (health)
+ *   edge_geo4/6     LPM prefix -> struct edge_geo (region)
  */
+#define EDGE_MAP_DNS_NAMES "edge_dns_names"
+#define EDGE_MAP_DNS_ZONES "edge_dns_zones"
+#define EDGE_MAP_DNS_POLICIES "edge_dns_policies"
+#define EDGE_MAP_DNS_BLOBS "edge_dns_blobs"
+#define EDGE_MAP_DNS_POOLS "edge_dns_pools"
+#define EDGE_MAP_GEO4 "edge_geo4"
+#define EDGE_MAP_GEO6 "edge_geo6"
+
+#define EDGE_MAX_DNS_ZONES 1024
+#define EDGE_MAX_DNS_POLICIES 65536
+#define EDGE_MAX_DNS_BLOBS 65536
+#define EDGE_MAX_DNS_POOLS 256
+#define EDGE_MAX_GEO_PREFIXES (1 << 20)
+#define EDGE_MAX_REGIONS 32	/* region ids 0..31 */
+#define EDGE_REGION_NONE 0xffff	/* no region matched: the default list */
+#define EDGE_POL_MAX_CAND 4	/* pools per candidate list */
+#define EDGE_DNS_BLOB_MAX 512	/* bytes of prebuilt records */
+
+/* A name in the served zones (an owner name, an apex, or an empty non-terminal). */
+struct edge_dns_name {
+	__u8 name[256];		/* lowercased wire form, zero-padded: verified on lookup */
+	__u16 name_len;		/* wire length with the root label */
+	__u16 apex_len;		/* wire length of its zone's apex (a suffix of name) */
+	__u32 soa_blob;		/* the zone's SOA record body, for NODATA */
+	__u32 policy[2];	/* A, AAAA: policy index + 1; 0 = no data of that type */
+};
+_Static_assert(sizeof(struct edge_dns_name) == 272, "edge_dns_name size");
+
+/* A zone apex, found by suffix when the name is not in edge_dns_names. */
+struct edge_dns_zone {
+	__u8 apex[256];		/* lowercased wire form, zero-padded */
+	__u16 apex_len;
+	__u16 pad;
+	__u32 soa_blob;		/* SOA record body for NXDOMAIN */
+};
+_Static_assert(sizeof(struct edge_dns_zone) == 264, "edge_dns_zone size");
+
+/*
+ * Prebuilt resource records, ready to copy into a reply:
+ * - answer blobs: `count` records, each with owner 0xC00C (the question);
+ * - SOA blobs: one record body without its 2-byte owner (type class ttl
+ *   rdlength rdata); the data path writes the owner as a pointer to the
+ *   apex suffix of the question. Its TTL is min(SOA TTL, minimum) (RFC 2308).
+ * csum is the records' 16-bit one's complement sum of host-order loads,
+ * as if they started at an even offset (see bpf/csum.h).
+ */
+struct edge_dns_blob {
+	__u16 len;
+	__u16 count;
+	__u16 csum;
+	__u16 pad;
+	__u8 data[EDGE_DNS_BLOB_MAX];
+};
+_Static_assert(sizeof(struct edge_dns_blob) == 8 + EDGE_DNS_BLOB_MAX, "edge_dns_blob size");
+
+enum edge_dns_policy_kind {
+	EDGE_POL_STATIC = 0,	/* answer all_blob */
+	EDGE_POL_GEO,		/* client region -> ordered pools; first up wins */
+	EDGE_POL_WEIGHTED,	/* def[] by weight, sticky per client prefix */
+	EDGE_POL_FAILOVER,	/* def[] in order; first up wins */
+};
+
+struct edge_dns_cand {
+	__u16 pool;		/* index into edge_dns_pools */
+	__u16 weight;		/* EDGE_POL_WEIGHTED only */
+	__u32 blob;		/* this pool's records of the policy's type */
+};
+
+struct edge_dns_policy {
+	__u8 kind;		/* enum edge_dns_policy_kind */
+	__u8 n_def;		/* entries used in def[] */
+	__u16 weight_sum;	/* EDGE_POL_WEIGHTED */
+	__u32 all_blob;		/* static answer; for the others: every candidate's
+				 * records, answered when all are down (fail open) */
+	struct edge_dns_cand def[EDGE_POL_MAX_CAND];	/* failover/weighted/geo default */
+	__u8 geo_n[EDGE_MAX_REGIONS];			/* 0: region uses def[] */
+	struct edge_dns_cand geo[EDGE_MAX_REGIONS][EDGE_POL_MAX_CAND];
+};
+_Static_assert(sizeof(struct edge_dns_policy) ==
+		       8 + 8 * EDGE_POL_MAX_CAND + EDGE_MAX_REGIONS * (1 + 8 * EDGE_POL_MAX_CAND),
+	       "edge_dns_policy size");
+
+struct edge_dns_pool {
+	__u32 up;		/* 1 = healthy; written by the daemon / anyedgectl */
+};
+
+struct edge_geo4_key {
+	__u32 prefixlen;	/* LPM trie: bits that matter */
+	__u8 addr[4];
+};
+
+struct edge_geo6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct edge_geo {
+	__u16 region;		/* 0..EDGE_MAX_REGIONS-1 */
+	__u8 prefix_len;	/* of the matched entry: the ECS scope */
+	__u8 pad;
+};
+
+/*
+ * Load-time constants of the XDP program (the skeleton's .rodata). The
+ * daemon sets them before load; they never change while attached.
+ */
+/*
+ * Foundation-era DNS map (name, qtype) -> record set; replaced by the
+ * GeoDNS maps above once the config compiles into them.
+ */
+#define EDGE_MAP_DNS "edge_dns"
 struct edge_dns_key {
 	__u16 qtype;	/* host order */
 	__u8 name_len;	/* wire length including the root label */
@@ -116,7 +257,6 @@ struct edge_dns_key {
 };
 _Static_assert(sizeof(struct edge_dns_key) == 260, "edge_dns_key size");
 
-/* One record set: all A (rdlen 4) or all AAAA (rdlen 16) records. */
 struct edge_dns_rrset {
 	__u32 ttl;	/* host order */
 	__u16 count;	/* 1..EDGE_DNS_MAX_RR */
@@ -126,13 +266,9 @@ struct edge_dns_rrset {
 _Static_assert(sizeof(struct edge_dns_rrset) == 8 + 16 * EDGE_DNS_MAX_RR,
 	       "edge_dns_rrset size");
 
-/*
- * Load-time constants of the XDP program (the skeleton's .rodata). The
- * daemon sets them before load; they never change while attached.
- */
-struct edge_settings {
-	__u16 dns_udp_size;	/* advertised EDNS UDP payload size */
-	__u8 pad[6];
+enum edge_dns_out_of_zone {
+	EDGE_OOZ_REFUSE = 0,	/* answer REFUSED */
+	EDGE_OOZ_PASS,		/* XDP_PASS to a local fallback server */
 };
 
 #endif /* ANYEDGE_H */

@@ -16,6 +16,7 @@
 #include <xdp/libxdp.h>
 
 #include "edge.skel.h"
+#include "dns_compile.h"
 #include "loader.h"
 #include "log.h"
 
@@ -120,6 +121,7 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 		goto err_free;
 	}
 	dp->skel->rodata->cfg_dns_udp_size = cfg->dns_udp_size;
+	dp->skel->rodata->cfg_dns_out_of_zone = cfg->dns_out_of_zone;
 
 	if (pin_path) {
 		/* Shared maps are pinned; compatible pinned ones are reused. */
@@ -127,8 +129,7 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 			const char *name = bpf_map__name(map);
 
 			/* Internal maps (.rodata, scratch) are not pinned. */
-			if (strcmp(name, EDGE_MAP_STATS) && strcmp(name, EDGE_MAP_VIPS) &&
-			    strcmp(name, EDGE_MAP_DNS))
+			if (!strcmp(name, "edge_scratch") || strchr(name, '.'))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", pin_path, name);
 			ret = bpf_map__set_pin_path(map, path);
@@ -183,11 +184,6 @@ static int cmp_bytes16(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct edge_vip_key));
 }
 
-static int cmp_dns_key(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct edge_dns_key));
-}
-
 /*
  * Delete every key of map_fd that is not in the sorted array want[n].
  * Keys are collected first and deleted after the walk, because deleting
@@ -236,60 +232,199 @@ out:
 	return ret;
 }
 
-int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
+static int cmp_u64(const void *a, const void *b)
 {
-	int vips_fd = bpf_map__fd(dp->skel->maps.edge_vips);
-	int dns_fd = bpf_map__fd(dp->skel->maps.edge_dns);
-	struct edge_vip_key *vkeys = NULL;
-	struct edge_dns_key *dkeys = NULL;
-	size_t i, del_vips = 0, del_dns = 0;
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_geo4(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct edge_geo4_key));
+}
+
+static int cmp_geo6(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct edge_geo6_key));
+}
+
+static int update(int fd, const void *key, const void *val, const char *map, char *err,
+		  size_t errlen)
+{
+	if (!bpf_map_update_elem(fd, key, val, BPF_ANY))
+		return 0;
+	set_err(err, errlen, "writing to map %s failed: %s", map, strerror(errno));
+	return -errno;
+}
+
+static int sync_vips(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(dp->skel->maps.edge_vips);
+	struct edge_vip_key *keys;
+	size_t i, deleted = 0;
 	int ret = 0;
 
-	vkeys = calloc(cfg->n_vips + 1, sizeof(*vkeys));
-	dkeys = calloc(cfg->n_records + 1, sizeof(*dkeys));
-	if (!vkeys || !dkeys) {
-		ret = -ENOMEM;
-		set_err(err, errlen, "out of memory");
-		goto out;
-	}
+	keys = calloc(cfg->n_vips + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
 	/* Upsert first, delete after: a kept key is never missing. */
-	for (i = 0; i < cfg->n_vips; i++) {
+	for (i = 0; i < cfg->n_vips && !ret; i++) {
 		struct edge_vip v = { .flags = cfg->vips[i].flags, .vip_id = i };
 
-		if (bpf_map_update_elem(vips_fd, &cfg->vips[i].key, &v, BPF_ANY)) {
-			ret = -errno;
-			set_err(err, errlen, "%s:%d: writing VIP to map %s failed: %s", cfg->file,
-				cfg->vips[i].line, EDGE_MAP_VIPS, strerror(errno));
-			goto out;
-		}
-		vkeys[i] = cfg->vips[i].key;
+		ret = update(fd, &cfg->vips[i].key, &v, EDGE_MAP_VIPS, err, errlen);
+		keys[i] = cfg->vips[i].key;
 	}
-	for (i = 0; i < cfg->n_records; i++) {
-		const struct edge_cfg_record *r = &cfg->records[i];
+	if (!ret) {
+		qsort(keys, cfg->n_vips, sizeof(*keys), cmp_bytes16);
+		ret = delete_stale(fd, keys, cfg->n_vips, sizeof(*keys), cmp_bytes16, &deleted);
+		if (ret)
+			set_err(err, errlen, "removing stale VIPs failed: %s", strerror(-ret));
+	}
+	free(keys);
+	return ret;
+}
 
-		if (bpf_map_update_elem(dns_fd, &r->key, &r->rrset, BPF_ANY)) {
-			ret = -errno;
-			set_err(err, errlen, "%s:%d: writing record %s to map %s failed: %s",
-				cfg->file, r->line, r->name, EDGE_MAP_DNS, strerror(errno));
-			goto out;
-		}
-		dkeys[i] = r->key;
+/*
+ * Keyed entries (names, zones, geo prefixes): upsert every entry of the
+ * array (key at offset 0, value at val_off), then delete keys that are gone.
+ */
+static int sync_keyed(int fd, const char *map, const void *entries, size_t n, size_t entry_size,
+		      size_t key_size, size_t val_off, int (*cmp)(const void *, const void *),
+		      char *err, size_t errlen)
+{
+	const char *e = entries;
+	size_t i, deleted;
+	char *keys;
+	int ret = 0;
+
+	keys = calloc(n + 1, key_size);
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++) {
+		ret = update(fd, e + i * entry_size, e + i * entry_size + val_off, map, err, errlen);
+		memcpy(keys + i * key_size, e + i * entry_size, key_size);
 	}
-	qsort(vkeys, cfg->n_vips, sizeof(*vkeys), cmp_bytes16);
-	qsort(dkeys, cfg->n_records, sizeof(*dkeys), cmp_dns_key);
-	ret = delete_stale(vips_fd, vkeys, cfg->n_vips, sizeof(*vkeys), cmp_bytes16, &del_vips);
-	if (!ret)
-		ret = delete_stale(dns_fd, dkeys, cfg->n_records, sizeof(*dkeys), cmp_dns_key,
-				   &del_dns);
-	if (ret) {
-		set_err(err, errlen, "removing stale map entries failed: %s", strerror(-ret));
+	if (!ret) {
+		qsort(keys, n, key_size, cmp);
+		ret = delete_stale(fd, keys, n, key_size, cmp, &deleted);
+		if (ret)
+			set_err(err, errlen, "removing stale entries of %s failed: %s", map,
+				strerror(-ret));
+	}
+	free(keys);
+	return ret;
+}
+
+/* Move every blob and policy index of c up by base (see edge_dp_sync). */
+static void rebase(struct edge_dns_compiled *c, __u32 base)
+{
+	size_t i, r, k;
+
+	for (i = 0; i < c->n_names; i++) {
+		c->names[i].val.soa_blob += base;
+		for (k = 0; k < 2; k++)
+			if (c->names[i].val.policy[k])
+				c->names[i].val.policy[k] += base;
+	}
+	for (i = 0; i < c->n_zones; i++)
+		c->zones[i].val.soa_blob += base;
+	for (i = 0; i < c->n_policies; i++) {
+		struct edge_dns_policy *p = &c->policies[i];
+
+		p->all_blob += base;
+		for (k = 0; k < EDGE_POL_MAX_CAND; k++)
+			p->def[k].blob += base;
+		for (r = 0; r < EDGE_MAX_REGIONS; r++)
+			for (k = 0; k < EDGE_POL_MAX_CAND; k++)
+				p->geo[r][k].blob += base;
+	}
+}
+
+/*
+ * DNS data. Blobs and policies are arrays whose elements a reader could
+ * see half-written, so a new config never overwrites the ones in use: it
+ * goes into the other half of each array (generations alternate), and only
+ * then do the names and zones (hash maps: each update is atomic) switch to
+ * it. No query ever sees a mixed answer.
+ */
+static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
+{
+	struct edge_bpf *sk = dp->skel;
+	struct edge_dns_compiled c = {};
+	__u32 half = EDGE_MAX_DNS_BLOBS / 2, phalf = EDGE_MAX_DNS_POLICIES / 2, base, pbase, i;
+	int ret;
+
+	ret = edge_dns_compile(cfg, &c, err, errlen);
+	if (ret)
+		return ret;
+	if (c.n_blobs > half || c.n_policies > phalf) {
+		set_err(err, errlen, "too many DNS record sets (%zu blobs, %zu policies; at most %u)",
+			c.n_blobs, c.n_policies, half);
+		ret = -E2BIG;
 		goto out;
 	}
-	pr_info("maps: %zu VIPs, %zu DNS record sets (%zu stale VIPs, %zu stale sets removed)\n",
-		cfg->n_vips, cfg->n_records, del_vips, del_dns);
+	dp->dns_gen ^= 1;
+	base = dp->dns_gen * half;
+	pbase = dp->dns_gen * phalf;
+	/* Policies and blobs share one base only if the halves are equal. */
+	_Static_assert(EDGE_MAX_DNS_BLOBS == EDGE_MAX_DNS_POLICIES, "one base for both arrays");
+	rebase(&c, base);
+
+	for (i = 0; i < c.n_blobs && !ret; i++) {
+		__u32 idx = base + i;
+
+		ret = update(bpf_map__fd(sk->maps.edge_dns_blobs), &idx, &c.blobs[i],
+			     EDGE_MAP_DNS_BLOBS, err, errlen);
+	}
+	for (i = 0; i < c.n_policies && !ret; i++) {
+		__u32 idx = pbase + i;
+
+		ret = update(bpf_map__fd(sk->maps.edge_dns_policies), &idx, &c.policies[i],
+			     EDGE_MAP_DNS_POLICIES, err, errlen);
+	}
+	for (i = 0; i < c.n_pools && !ret; i++)
+		ret = update(bpf_map__fd(sk->maps.edge_dns_pools), &i, &c.pools[i],
+			     EDGE_MAP_DNS_POOLS, err, errlen);
+	if (ret)
+		goto out;
+	ret = sync_keyed(bpf_map__fd(sk->maps.edge_geo4), EDGE_MAP_GEO4, c.geo4, c.n_geo4,
+			 sizeof(*c.geo4), sizeof(c.geo4->key), offsetof(struct edge_geo4_entry, val),
+			 cmp_geo4, err, errlen);
+	if (!ret)
+		ret = sync_keyed(bpf_map__fd(sk->maps.edge_geo6), EDGE_MAP_GEO6, c.geo6, c.n_geo6,
+				 sizeof(*c.geo6), sizeof(c.geo6->key),
+				 offsetof(struct edge_geo6_entry, val), cmp_geo6, err, errlen);
+	/* The switch: names and zones now point into the new generation. */
+	if (!ret)
+		ret = sync_keyed(bpf_map__fd(sk->maps.edge_dns_zones), EDGE_MAP_DNS_ZONES, c.zones,
+				 c.n_zones, sizeof(*c.zones), sizeof(__u64),
+				 offsetof(struct edge_dns_zone_entry, val), cmp_u64, err, errlen);
+	if (!ret)
+		ret = sync_keyed(bpf_map__fd(sk->maps.edge_dns_names), EDGE_MAP_DNS_NAMES, c.names,
+				 c.n_names, sizeof(*c.names), sizeof(__u64),
+				 offsetof(struct edge_dns_name_entry, val), cmp_u64, err, errlen);
+	if (!ret)
+		pr_info("maps: %zu DNS names in %zu zones, %zu policies, %zu record blobs, "
+			"%zu pools, %zu+%zu geo prefixes (generation %u)\n",
+			c.n_names, c.n_zones, c.n_policies, c.n_blobs, c.n_pools, c.n_geo4, c.n_geo6,
+			dp->dns_gen);
 out:
-	free(vkeys);
-	free(dkeys);
+	edge_dns_compiled_free(&c);
+	return ret;
+}
+
+int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
+{
+	int ret;
+
+	ret = sync_vips(dp, cfg, err, errlen);
+	if (!ret)
+		ret = sync_dns(dp, cfg, err, errlen);
+	if (ret == -ENOMEM)
+		set_err(err, errlen, "out of memory");
+	if (!ret)
+		pr_info("maps: %zu VIPs\n", cfg->n_vips);
 	return ret;
 }
 

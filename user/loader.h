@@ -31,6 +31,7 @@ struct edge_dp {
 	char pin_path[PATH_MAX];	/* empty: maps not pinned (tests) */
 	struct edge_attachment att[EDGE_MAX_IFACES];
 	size_t n_att;
+	__u32 dns_gen;			/* which half of the DNS arrays is live */
 	char *log_buf;			/* verifier log of the last load */
 	size_t log_size;
 };

@@ -14,6 +14,9 @@
 const struct edge_stat_field edge_stat_fields[] = {
 	F(packets)
 	F(bytes)
+#define EDGE_X(n) F(event_##n)
+	EDGE_EVENTS(EDGE_X)
+#undef EDGE_X
 #define EDGE_X(n) F(verdict_##n)
 	EDGE_VERDICTS(EDGE_X)
 #undef EDGE_X
@@ -82,7 +85,10 @@ void edge_stats_print(FILE *f, const struct edge_stats *st, bool json)
 	for (i = 0; i < edge_stat_nfields; i++) {
 		const char *name = edge_stat_fields[i].name;
 
-		if (!strncmp(name, "verdict_", 8) && strncmp(edge_stat_fields[i - 1].name, "verdict_", 8))
+		if (!strncmp(name, "event_", 6) && strncmp(edge_stat_fields[i - 1].name, "event_", 6))
+			fputs("events:\n", f);
+		else if (!strncmp(name, "verdict_", 8) &&
+			 strncmp(edge_stat_fields[i - 1].name, "verdict_", 8))
 			fputs("verdicts:\n", f);
 		else if (!strncmp(name, "reason_", 7) && strncmp(edge_stat_fields[i - 1].name, "reason_", 7))
 			fputs("reasons:\n", f);

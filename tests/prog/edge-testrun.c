@@ -7,6 +7,7 @@
  * stdin, one command per line:
  *   run HEX     -> {"verdict":N,"out":"HEX","delta":{"counter":n,...}}
  *   stats       -> {"packets":n,...}
+ *   pool N UP   -> set the health of DNS pool N (0 or 1): {"ok":true}
  * Each run is one execution (repeat = 1) on the given frame.
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "config.h"
+#include "edge.skel.h"
 #include "loader.h"
 #include "log.h"
 #include "stats.h"
@@ -112,6 +114,16 @@ int main(int argc, char **argv)
 	while (!ret && fgets(line, sizeof(line), stdin)) {
 		if (!strncmp(line, "run ", 4)) {
 			ret = run_frame(&dp, line + 4);
+		} else if (!strncmp(line, "pool ", 5)) {
+			struct edge_dns_pool pool;
+			__u32 idx;
+
+			if (sscanf(line + 5, "%u %u", &idx, &pool.up) != 2 ||
+			    bpf_map_update_elem(bpf_map__fd(dp.skel->maps.edge_dns_pools), &idx, &pool,
+						BPF_ANY))
+				printf("{\"error\":\"pool update failed\"}\n");
+			else
+				printf("{\"ok\":true}\n");
 		} else if (!strncmp(line, "stats", 5)) {
 			ret = edge_stats_read(edge_dp_stats_fd(&dp), &st);
 			if (!ret)

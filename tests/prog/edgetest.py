@@ -6,6 +6,7 @@ import ipaddress
 import json
 import os
 import random
+import shutil
 import socket
 import struct
 import subprocess
@@ -41,10 +42,13 @@ class Result:
 class TestRun:
     """One loaded program with maps filled from a YAML config."""
 
-    def __init__(self, config_yaml):
-        fd, self.cfg_path = tempfile.mkstemp(prefix="edge-prog-", suffix=".yaml")
-        with os.fdopen(fd, "w") as f:
-            f.write(config_yaml)
+    def __init__(self, config_yaml, files=None):
+        """files: {name: text} written beside the config (e.g. a geo CSV)."""
+        self.dir = tempfile.mkdtemp(prefix="edge-prog-")
+        self.cfg_path = os.path.join(self.dir, "edge.yaml")
+        for name, text in dict(files or {}, **{"edge.yaml": config_yaml}).items():
+            with open(os.path.join(self.dir, name), "w") as f:
+                f.write(text)
         self.p = subprocess.Popen([TESTRUN, self.cfg_path], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
@@ -59,11 +63,18 @@ class TestRun:
             raise RuntimeError(d["error"])
         return Result(d, frame)
 
+    def pool(self, idx, up):
+        self.p.stdin.write(f"pool {idx} {1 if up else 0}\n")
+        self.p.stdin.flush()
+        d = json.loads(self.p.stdout.readline())
+        if "error" in d:
+            raise RuntimeError(d["error"])
+
     def close(self):
         if self.p.poll() is None:
             self.p.stdin.close()
             self.p.wait(timeout=10)
-        os.unlink(self.cfg_path)
+        shutil.rmtree(self.dir)
 
 
 # ---------------------------------------------------------------- checksums

@@ -22,23 +22,35 @@ vips:
     dns: true
   - address: 192.0.2.80
 dns:
-  records:
-    - name: www.example.com
-      type: A
+  zones:
+    - name: example.com
       ttl: 300
-      values: [198.51.100.10, 198.51.100.11]
-    - name: www.example.com
-      type: AAAA
-      ttl: 60
-      values: ["2001:db8:100::10"]
-    - name: ab.example.com
-      type: A
-      values: [198.51.100.12]
-    - name: eight.example.com
-      type: AAAA
-      ttl: 5
-      values: ["2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4",
-               "2001:db8::5", "2001:db8::6", "2001:db8::7", "2001:db8::8"]
+      soa:
+        mname: ns1.example.com
+        rname: hostmaster.example.com
+        serial: 7
+        minimum: 120
+      ns: [ns1.example.com]
+      records:
+        - name: www
+          type: A
+          ttl: 300
+          values: [198.51.100.10, 198.51.100.11]
+        - name: www
+          type: AAAA
+          ttl: 60
+          values: ["2001:db8:100::10"]
+        - name: ab
+          type: A
+          values: [198.51.100.12]
+        - name: deep.sub
+          type: A
+          values: [198.51.100.13]
+        - name: eight
+          type: AAAA
+          ttl: 5
+          values: ["2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4",
+                   "2001:db8::5", "2001:db8::6", "2001:db8::7", "2001:db8::8"]
 """
 
 WWW_A = ["198.51.100.10", "198.51.100.11"]
@@ -181,14 +193,68 @@ def vlan_three_tags_too_deep(t):
     passed(t, udp4_frame(query("www.example.com", "A"), vlans=vl), "vlan_too_deep")
 
 
-@test
-def dns_unknown_name_passes(t):
-    passed(t, udp4_frame(query("nope.example.com", "A")), "dns_name_unknown")
+def negative(t, frame, reason, rcode, qid=0x4242):
+    r = t.run(frame)
+    eq(r.verdict, XDP_TX, f"verdict ({r.delta})")
+    eq(r.delta.get("reason_" + reason), 1, f"reason_{reason} delta in {r.delta}")
+    rep = Reply(r.out, frame)
+    m = rep.msg
+    eq(m.id, qid, "DNS id")
+    eq(m.rcode(), rcode, "rcode")
+    assert m.flags & dns.flags.AA, "AA set"
+    eq(m.answer, [], "no answer records")
+    return rep
+
+
+def soa_of(rep):
+    eq(len(rep.msg.authority), 1, "one authority RRset")
+    rrset = rep.msg.authority[0]
+    eq(rrset.rdtype, dns.rdatatype.SOA, "authority is the SOA")
+    eq(str(rrset.name).lower(), "example.com.", "SOA owner is the apex")
+    soa = rrset[0]
+    eq((str(soa.mname), str(soa.rname), soa.serial, soa.minimum),
+       ("ns1.example.com.", "hostmaster.example.com.", 7, 120), "SOA rdata")
+    eq(rrset.ttl, 120, "negative TTL = min(SOA TTL, minimum)")
 
 
 @test
-def dns_missing_type_passes(t):
-    passed(t, udp4_frame(query("ab.example.com", "AAAA")), "dns_name_unknown")
+def dns_nxdomain_in_zone_with_soa(t):
+    for name in ("nope.example.com", "x.www.example.com", "a.b.c.d.example.com"):
+        rep = negative(t, udp4_frame(query(name, "A")), "dns_nxdomain", dns.rcode.NXDOMAIN)
+        soa_of(rep)
+    rep = negative(t, udp6_frame(query("NoPe.ExAmple.COM", "AAAA", edns=0)), "dns_nxdomain",
+                   dns.rcode.NXDOMAIN)
+    soa_of(rep)
+    eq(rep.payload[12:12 + 18], query("NoPe.ExAmple.COM", "AAAA")[12:12 + 18],
+       "question echoed as sent")
+
+
+@test
+def dns_nodata_for_missing_type_with_soa(t):
+    soa_of(negative(t, udp4_frame(query("ab.example.com", "AAAA")), "dns_nodata",
+                    dns.rcode.NOERROR))
+
+
+@test
+def dns_nodata_at_apex_and_empty_non_terminal(t):
+    soa_of(negative(t, udp4_frame(query("example.com", "A")), "dns_nodata", dns.rcode.NOERROR))
+    # sub.example.com only exists as the parent of deep.sub (RFC 8020: not NXDOMAIN)
+    soa_of(negative(t, udp4_frame(query("sub.example.com", "A")), "dns_nodata",
+                    dns.rcode.NOERROR))
+    rep = answered(t, udp4_frame(query("deep.sub.example.com", "A")))
+    eq(answer_set(rep.msg), ["198.51.100.13"], "deep name answered")
+
+
+@test
+def dns_out_of_zone_refused(t):
+    for name in ("www.example.org", "com", "example.com.evil.net"):
+        rep = negative(t, udp4_frame(query(name, "A")), "dns_refused", dns.rcode.REFUSED)
+        eq(rep.msg.authority, [], "no authority")
+
+
+@test
+def dns_root_name_refused(t):
+    negative(t, udp4_frame(query(".", "A")), "dns_refused", dns.rcode.REFUSED)
 
 
 @test
@@ -258,10 +324,29 @@ def dns_truncated_and_trailing_malformed(t):
 
 
 @test
-def dns_edns_version_1_left_to_fallback(t):
+def dns_edns_version_1_badvers(t):
     q = bytearray(query("www.example.com", "A", edns=0))
     q[-5] = 1  # OPT TTL byte 2: version
-    passed(t, udp4_frame(bytes(q)), "dns_unsupported")
+    rep = negative(t, udp4_frame(bytes(q)), "dns_badvers", dns.rcode.BADVERS)
+    eq(rep.msg.edns, 0, "our OPT says version 0")
+
+
+@test
+def dns_two_opts_formerr(t):
+    q = query("www.example.com", "A", edns=0)
+    opt = q[-11:]
+    bad = bytearray(q + opt)
+    bad[11] = 2  # ARCOUNT
+    negative(t, udp4_frame(bytes(bad)), "dns_formerr", dns.rcode.FORMERR)
+
+
+@test
+def dns_option_overrunning_opt_formerr(t):
+    q = bytearray(query("www.example.com", "A", edns=0))
+    # OPT RDLEN 4 with an option header claiming 100 bytes
+    q[-2:] = b"\x00\x04"
+    bad = bytes(q) + b"\x00\x0a\x00\x64"
+    negative(t, udp4_frame(bad), "dns_formerr", dns.rcode.FORMERR)
 
 
 @test
