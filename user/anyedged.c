@@ -15,20 +15,23 @@
 #include "config.h"
 #include "loader.h"
 #include "log.h"
+#include "zonefile.h"
 
 struct edged {
 	const char *config_path;
 	struct edge_config cfg;
 	struct edge_dp dp;
 	bool check_only;
+	const char *emit_zone_dir; /* --emit-zone: write the zone files and exit */
 	bool verbose;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: anyedged -c CONFIG [--check-config] [-v]\n"
+	fprintf(f, "Usage: anyedged -c CONFIG [--check-config | --emit-zone DIR] [-v]\n"
 		   "  -c, --config FILE   YAML configuration\n"
 		   "      --check-config  validate the configuration and exit\n"
+		   "      --emit-zone DIR write DIR/<zone>.zone (RFC 1035) for every zone and exit\n"
 		   "  -v, --verbose       debug logging (libbpf/libxdp messages too)\n"
 		   "  -h, --help          this text\n");
 }
@@ -38,6 +41,7 @@ static int parse_args(struct edged *d, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "emit-zone", required_argument, NULL, 'Z' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -51,6 +55,9 @@ static int parse_args(struct edged *d, int argc, char **argv)
 			break;
 		case 'C':
 			d->check_only = true;
+			break;
+		case 'Z':
+			d->emit_zone_dir = optarg;
 			break;
 		case 'v':
 			d->verbose = true;
@@ -185,6 +192,16 @@ int main(int argc, char **argv)
 		       d.cfg.n_ifaces, d.cfg.n_vips, d.cfg.n_records);
 		edge_config_free(&d.cfg);
 		return 0;
+	}
+	if (d.emit_zone_dir) {
+		ret = edge_zonefile_emit(&d.cfg, d.emit_zone_dir, err, sizeof(err));
+		if (ret)
+			pr_warn("%s\n", err);
+		else
+			printf("%s: wrote %zu zone file%s to %s\n", d.config_path, d.cfg.n_zones,
+			       d.cfg.n_zones == 1 ? "" : "s", d.emit_zone_dir);
+		edge_config_free(&d.cfg);
+		return ret ? 1 : 0;
 	}
 
 	/* Signals are taken synchronously in run(); block them first. */
