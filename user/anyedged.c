@@ -11,8 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "evloop.h"
 #include "loader.h"
 #include "log.h"
 #include "zonefile.h"
@@ -21,6 +25,7 @@ struct edged {
 	const char *config_path;
 	struct edge_config cfg;
 	struct edge_dp dp;
+	struct edge_loop *loop;
 	bool check_only;
 	const char *emit_zone_dir; /* --emit-zone: write the zone files and exit */
 	bool verbose;
@@ -128,30 +133,58 @@ static void reload(struct edged *d)
 	pr_info("reloaded\n");
 }
 
-static int run(struct edged *d)
+static void on_signal(struct edge_loop *loop, int fd, uint32_t events, void *arg)
 {
-	sigset_t set;
-	int sig;
+	struct signalfd_siginfo si;
+	struct edged *d = arg;
+	ssize_t n;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	(void)events;
 	for (;;) {
-		sig = sigwaitinfo(&set, NULL);
-		if (sig < 0) {
-			if (errno == EINTR)
-				continue;
-			pr_warn("sigwaitinfo: %s\n", strerror(errno));
-			return -errno;
+		n = read(fd, &si, sizeof(si));
+		if (n != (ssize_t)sizeof(si)) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				pr_warn("signalfd: %s\n", strerror(errno));
+				edge_loop_stop(loop, -errno);
+			}
+			return;
 		}
-		if (sig == SIGHUP) {
+		if (si.ssi_signo == SIGHUP) {
 			reload(d);
 			continue;
 		}
-		pr_info("%s: shutting down\n", strsignal(sig));
-		return 0;
+		pr_info("%s: shutting down\n", strsignal(si.ssi_signo));
+		edge_loop_stop(loop, 0);
+		return;
 	}
+}
+
+/*
+ * The main loop. Everything the daemon waits for is registered on d->loop
+ * (user/evloop.h): signals here, and the health engine, control socket,
+ * route signalling and periodic ticks as they are set up.
+ */
+static int run(struct edged *d, const sigset_t *set)
+{
+	int sfd, ret;
+
+	sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		pr_warn("signalfd: %s\n", strerror(errno));
+		return -errno;
+	}
+	ret = edge_loop_add_fd(d->loop, sfd, EPOLLIN, on_signal, d);
+	if (ret) {
+		pr_warn("event loop: %s\n", strerror(-ret));
+		close(sfd);
+		return ret;
+	}
+	ret = edge_loop_run(d->loop);
+	if (ret < 0)
+		pr_warn("event loop: %s\n", strerror(-ret));
+	edge_loop_del_fd(d->loop, sfd);
+	close(sfd);
+	return ret;
 }
 
 static int check_interfaces(const struct edge_config *cfg, char *err, size_t errlen)
@@ -204,7 +237,13 @@ int main(int argc, char **argv)
 		return ret ? 1 : 0;
 	}
 
-	/* Signals are taken synchronously in run(); block them first. */
+	d.loop = edge_loop_new();
+	if (!d.loop) {
+		pr_warn("event loop: %s\n", strerror(errno));
+		edge_config_free(&d.cfg);
+		return 1;
+	}
+	/* Signals are read from a signalfd in run(); block them first. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
@@ -226,7 +265,8 @@ int main(int argc, char **argv)
 	pr_info("ready: %zu interfaces, %zu VIPs, %zu DNS record sets; maps pinned under %s\n",
 		d.dp.n_att, d.cfg.n_vips, d.cfg.n_records, d.cfg.pin_path);
 
-	ret = run(&d);
+	ret = run(&d, &set);
+	edge_loop_free(d.loop);
 	edge_dp_close(&d.dp);
 	edge_config_free(&d.cfg);
 	return ret ? 1 : 0;
@@ -235,6 +275,7 @@ err_close:
 	edge_dp_close(&d.dp);
 err_cfg:
 	pr_warn("%s\n", err);
+	edge_loop_free(d.loop);
 	edge_config_free(&d.cfg);
 	return 1;
 }

@@ -202,6 +202,50 @@ test_bpftool_dump_shows_named_fields()
 		fail "no reason_dns_answered field in the dump"
 }
 
+# wait_log PATTERN: up to 5 s for PATTERN in the daemon log.
+wait_log()
+{
+	local n=50
+
+	while [ "$n" -gt 0 ]; do
+		grep -q "$1" "$TMP/anyedged.log" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+test_sighup_reload_applies_new_records()
+{
+	local got
+
+	need_daemon || return
+	sed 's/198.51.100.11\]/198.51.100.12]/' "$CONFIG" >"$TMP/reload.yaml"
+	cp "$TMP/reload.yaml" "$CONFIG"
+	kill -HUP "$DAEMON_PID"
+	wait_log '^anyedged: reloaded' || fail "no 'reloaded' in the log" || return
+	got=$(dig_short "$VIP4" A)
+	[ "$got" = $'198.51.100.10\n198.51.100.12' ] || fail "after reload got '${got//$'\n'/ }'"
+}
+
+test_sighup_with_bad_config_keeps_serving_old_one()
+{
+	local got
+
+	need_daemon || return
+	cp "$CONFIG" "$TMP/good.yaml"
+	printf 'vips:\n  - address: not-an-ip\n' >>"$CONFIG"
+	kill -HUP "$DAEMON_PID"
+	wait_log 'reload failed, keeping' || fail "no 'reload failed' in the log" || return
+	cp "$TMP/good.yaml" "$CONFIG"
+	daemon_running || fail "anyedged died on a bad reload" || return
+	grep -q "reload failed.*:[0-9]*:" "$TMP/anyedged.log" ||
+		fail "reload error does not name file:line: $(grep 'reload failed' "$TMP/anyedged.log")" ||
+		return
+	got=$(dig_short "$VIP4" A)
+	[ "$got" = $'198.51.100.10\n198.51.100.12' ] || fail "after bad reload got '${got//$'\n'/ }'"
+}
+
 test_daemon_sigterm_exits_0_and_detaches()
 {
 	local rc
@@ -238,6 +282,8 @@ TESTS=(
 	test_stats_count_dns_answered
 	test_stats_json_valid_with_dns_answered
 	test_bpftool_dump_shows_named_fields
+	test_sighup_reload_applies_new_records
+	test_sighup_with_bad_config_keeps_serving_old_one
 	test_daemon_sigterm_exits_0_and_detaches
 	test_stats_survive_daemon_exit
 )
