@@ -48,6 +48,7 @@ echo "DNS VIPs $VIP4 and $VIP6 (on the server's lo, routed via the server)"
 
 # The example's VIPs and records, with our interface and pin path.
 CONFIG=$TMP/edge.yaml
+cp "$ROOT/scripts/examples/geo.csv" "$TMP/geo.csv" 2>/dev/null	# relative csv: path
 if [ -r "$EXAMPLE" ]; then
 	awk -v pin="$PIN" -v ifn="$IF_S" '
 		NR == 1 { print "pin_path: " pin }
@@ -82,10 +83,35 @@ say "Mixed case (DNS 0x20): the question comes back as asked, flag aa set"
 client dig "@$VIP4" WwW.ExAmPlE.CoM A +tries=1 +time=1 \
 	+noall +comments +question +answer | grep -vE '^;; (Got answer|OPT)|^$'
 
-say "A name not in the maps: passed to the kernel, where nothing listens"
+say "GeoDNS: the client's region picks the pool (geo.example.com, policy geo)"
+echo "(scripts/examples/geo.csv: 192.0.2.0/24 -> eu, 198.51.100.0/24 -> na,"
+echo " 203.0.113.0/24 -> SG -> as; eu -> [fra, iad], as -> [sin, fra], na -> [iad, fra])"
+echo "The client's own address, 192.0.2.1, is in eu:"
+client dig "@$VIP4" geo.example.com A +tries=1 +time=1 +noall +answer
+echo "A resolver sending EDNS Client Subnet for a client in SG (as):"
+client dig "@$VIP4" geo.example.com A +subnet=203.0.113.0/24 +tries=1 +time=1 \
+	+noall +answer +comments | grep -E 'CLIENT-SUBNET|IN[[:space:]]+A'
+echo "(the echoed option's scope, /24, is the prefix length that decided the answer)"
+echo "One for a client in na:"
+client dig "@$VIP4" geo.example.com A +subnet=198.51.100.0/24 +tries=1 +time=1 +noall +answer
+
+say "Region fra goes down: answers move to the next pool, no restart"
+show "$BUILD/anyedgectl" --pin-path "$PIN" -c "$CONFIG" pool fra down
+client dig "@$VIP4" geo.example.com A +tries=1 +time=1 +noall +answer
+show "$BUILD/anyedgectl" --pin-path "$PIN" -c "$CONFIG" pool fra up
+client dig "@$VIP4" geo.example.com A +tries=1 +time=1 +noall +answer
+
+say "NXDOMAIN inside the zone: the SOA comes back in the authority section"
+client dig "@$VIP4" nosuch.example.com A +tries=1 +time=1 +noall +comments +authority |
+	grep -E 'status|SOA'
+
+say "A name outside every zone: REFUSED (out_of_zone: refuse)"
+client dig "@$VIP4" www.example.net A +tries=1 +time=1 +noall +comments | grep status
+
+say "A query type the fast path leaves alone (NS): passed to the kernel"
 echo "(the kernel answers ICMP port unreachable, so dig reports a refusal or"
-echo " a timeout; in production a resolver or name server there would answer)"
-client dig "@$VIP4" nosuch.example.com A +tries=1 +time=1
+echo " a timeout; in production the local fallback name server answers it)"
+client dig "@$VIP4" example.com NS +tries=1 +time=1
 echo "dig exit status: $?"
 
 say "Counters, read from the pinned maps"
@@ -94,7 +120,7 @@ show "$BUILD/anyedgectl" --pin-path "$PIN" stats
 say "The same map as bpftool sees it: per-CPU values, named fields (excerpt)"
 echo "\$ bpftool map dump pinned $PIN/edge_stats"
 bpftool map dump pinned "$PIN/edge_stats" 2>&1 |
-	grep -E '"(cpu|packets|verdict_pass|verdict_tx|reason_dns_answered|reason_dns_name_unknown)"' |
+	grep -E '"(cpu|packets|verdict_pass|verdict_tx|reason_dns_answered|reason_dns_nxdomain|event_dns_ecs|event_dns_geo_matched)"' |
 	head -n 12
 
 say "Stopping anyedged (SIGTERM): it detaches, the stats stay pinned"
