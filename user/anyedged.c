@@ -16,20 +16,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "evloop.h"
 #include "loader.h"
 #include "log.h"
 #include "zonefile.h"
-
-struct edged {
-	const char *config_path;
-	struct edge_config cfg;
-	struct edge_dp dp;
-	struct edge_loop *loop;
-	bool check_only;
-	const char *emit_zone_dir; /* --emit-zone: write the zone files and exit */
-	bool verbose;
-};
 
 static void usage(FILE *f)
 {
@@ -105,25 +96,27 @@ static void warn_restart_only(const struct edge_config *old, const struct edge_c
 		pr_warn("reload: dns.udp_size changes take effect on restart only\n");
 }
 
-static void reload(struct edged *d)
+int edged_reload(struct edged *d, char *err, size_t errlen)
 {
 	struct edge_config next;
-	char err[1024];
+	char why[1024];
+	int ret;
 
-	pr_info("SIGHUP: reloading %s\n", d->config_path);
-	if (edge_config_load(d->config_path, &next, err, sizeof(err))) {
+	ret = edge_config_load(d->config_path, &next, err, errlen);
+	if (ret) {
 		pr_warn("reload failed, keeping the running configuration: %s\n", err);
-		return;
+		return ret;
 	}
 	warn_restart_only(&d->cfg, &next);
-	if (edge_dp_sync(&d->dp, &next, err, sizeof(err))) {
+	ret = edge_dp_sync(&d->dp, &next, err, errlen);
+	if (ret) {
 		/* Upserts are idempotent: re-apply the old config. */
 		pr_warn("reload failed while writing maps: %s; restoring the running "
 			"configuration\n", err);
-		if (edge_dp_sync(&d->dp, &d->cfg, err, sizeof(err)))
-			pr_warn("restoring failed too: %s\n", err);
+		if (edge_dp_sync(&d->dp, &d->cfg, why, sizeof(why)))
+			pr_warn("restoring failed too: %s\n", why);
 		edge_config_free(&next);
-		return;
+		return ret;
 	}
 	/* Keep start-time-only settings as they are actually running. */
 	memcpy(next.pin_path, d->cfg.pin_path, sizeof(next.pin_path));
@@ -131,6 +124,7 @@ static void reload(struct edged *d)
 	edge_config_free(&d->cfg);
 	d->cfg = next;
 	pr_info("reloaded\n");
+	return 0;
 }
 
 static void on_signal(struct edge_loop *loop, int fd, uint32_t events, void *arg)
@@ -150,7 +144,10 @@ static void on_signal(struct edge_loop *loop, int fd, uint32_t events, void *arg
 			return;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			reload(d);
+			char err[1024];
+
+			pr_info("SIGHUP: reloading %s\n", d->config_path);
+			edged_reload(d, err, sizeof(err));
 			continue;
 		}
 		pr_info("%s: shutting down\n", strsignal(si.ssi_signo));
