@@ -28,7 +28,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include <netinet/in.h>
+
 #include "config.h"
+#include "maglev.h"
 
 #define CFG_MAX_IFACES	  16
 #define CFG_TTL_DEFAULT	  300
@@ -57,8 +60,9 @@ struct parser {
 };
 
 /* Mapping schemas: the allowed keys, NULL-terminated, and their indexes. */
-static const char *const root_keys[] = {"pin_path", "interfaces", "vips", "dns", "geo", NULL};
-enum { ROOT_PIN_PATH, ROOT_INTERFACES, ROOT_VIPS, ROOT_DNS, ROOT_GEO, ROOT__N };
+static const char *const root_keys[] = {"pin_path", "interfaces", "vips", "dns",
+				       "geo",	   "lb",	 "services", NULL};
+enum { ROOT_PIN_PATH, ROOT_INTERFACES, ROOT_VIPS, ROOT_DNS, ROOT_GEO, ROOT_LB, ROOT_SERVICES, ROOT__N };
 
 static const char *const iface_keys[] = {"name", "mode", NULL};
 enum { IFACE_NAME, IFACE_MODE, IFACE__N };
@@ -106,6 +110,17 @@ enum {
 
 static const char *const geo_keys[] = {"regions", "countries", "csv", NULL};
 enum { GEO_REGIONS, GEO_COUNTRIES, GEO_CSV, GEO__N };
+
+static const char *const lb_keys[] = {"seed",	    "udp_timeout", "new_flow_rate", "fragments",
+				     "ip_options", "source4",	   "source6",	    NULL};
+enum { LB_SEED, LB_UDP_TIMEOUT, LB_NEW_FLOW_RATE, LB_FRAGMENTS, LB_IP_OPTIONS, LB_SOURCE4,
+       LB_SOURCE6, LB__N };
+
+static const char *const service_keys[] = {"vip", "proto", "port", "table_size", "backends", NULL};
+enum { SVC_VIP, SVC_PROTO, SVC_PORT, SVC_TABLE_SIZE, SVC_BACKENDS, SVC__N };
+
+static const char *const backend_keys[] = {"address", "weight", "drain", NULL};
+enum { BE_ADDRESS, BE_WEIGHT, BE_DRAIN, BE__N };
 
 #define CFG_MAX_KEYS 9 /* the largest schema above */
 
@@ -1935,6 +1950,357 @@ static int parse_geo(struct parser *p, const yaml_node_t *node, struct edge_conf
 	return 0;
 }
 
+/* ---------------------------------------------------------------- load balancing */
+
+#define CFG_LB_UDP_TIMEOUT 30
+#define CFG_LB_SOURCE4	   "172.16.0.0/16"
+#define CFG_LB_SOURCE6	   "fd00:ae::/64"
+
+static int hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int get_policy(struct parser *p, const yaml_node_t *node, const char *field, __u8 *out)
+{
+	const char *s;
+	int ret;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	if (!strcmp(s, "pass"))
+		*out = EDGE_CFG_LB_PASS;
+	else if (!strcmp(s, "drop"))
+		*out = EDGE_CFG_LB_DROP;
+	else
+		return parse_err(p, node_line(node), field, "'%s' is not one of pass, drop",
+				 show(p, s));
+	return 0;
+}
+
+/* A tunnel source prefix of one family: at least 2^8 addresses, at most /8 (/0 for v6). */
+static int get_source(struct parser *p, const yaml_node_t *node, const char *field, int family,
+		      const char *dflt, __u8 *addr, __u8 *len)
+{
+	struct edge_cfg_prefix pfx;
+	const char *s = dflt, *why;
+	int ret, max = family == AF_INET ? 32 : 128;
+
+	if (node) {
+		ret = get_str(p, node, field, &s);
+		if (ret)
+			return ret;
+	}
+	if (parse_prefix(s, &pfx, &why))
+		return parse_err(p, node ? node_line(node) : 1, field, "'%s' %s", show(p, s), why);
+	if (pfx.family != family)
+		return parse_err(p, node_line(node), field, "'%s' is not an %s prefix", show(p, s),
+				 family == AF_INET ? "IPv4" : "IPv6");
+	if (pfx.len > max - 8 || (family == AF_INET && pfx.len < 8))
+		return parse_err(p, node_line(node), field,
+				 "'%s': the prefix length must be %d..%d (the flow hash varies "
+				 "the host bits)",
+				 show(p, s), family == AF_INET ? 8 : 0, max - 8);
+	memcpy(addr, pfx.addr, family == AF_INET ? 4 : 16);
+	*len = pfx.len;
+	return 0;
+}
+
+static int parse_lb(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	struct edge_cfg_lb *lb = &cfg->lb;
+	unsigned long long n;
+	yaml_node_t *v[LB__N];
+	const char *s;
+	size_t i;
+	int ret;
+
+	lb->udp_timeout = CFG_LB_UDP_TIMEOUT;
+	if (!node) {
+		ret = get_source(p, NULL, "lb.source4", AF_INET, CFG_LB_SOURCE4, lb->source4,
+				 &lb->source4_len);
+		return ret ? ret
+			   : get_source(p, NULL, "lb.source6", AF_INET6, CFG_LB_SOURCE6,
+					lb->source6, &lb->source6_len);
+	}
+	ret = get_fields(p, node, "lb", lb_keys, v);
+	if (ret)
+		return ret;
+	lb->line = node_line(node);
+	if (v[LB_SEED]) {
+		ret = get_str(p, v[LB_SEED], "lb.seed", &s);
+		if (ret)
+			return ret;
+		if (!strcmp(s, "generate")) {
+			lb->seed_generate = true;
+		} else {
+			/* The value is secret: never quote it in a message. */
+			for (i = 0; i < 32 && hexdigit(s[i]) >= 0; i++)
+				;
+			if (i != 32 || s[32])
+				return parse_err(p, node_line(v[LB_SEED]), "lb.seed",
+						 "must be 32 hex digits (128 bits; e.g. from "
+						 "`head -c16 /dev/urandom | xxd -p`) or 'generate'");
+			for (i = 0; i < 16; i++)
+				lb->seed[i] = hexdigit(s[2 * i]) << 4 | hexdigit(s[2 * i + 1]);
+			lb->seed_set = true;
+		}
+	}
+	if (v[LB_UDP_TIMEOUT]) {
+		ret = get_uint(p, v[LB_UDP_TIMEOUT], "lb.udp_timeout", 1, 86400, &n);
+		if (ret)
+			return ret;
+		lb->udp_timeout = n;
+	}
+	if (v[LB_NEW_FLOW_RATE]) {
+		ret = get_uint(p, v[LB_NEW_FLOW_RATE], "lb.new_flow_rate", 0, 100000000, &n);
+		if (ret)
+			return ret;
+		lb->new_flow_rate = n;
+	}
+	if (v[LB_FRAGMENTS]) {
+		ret = get_policy(p, v[LB_FRAGMENTS], "lb.fragments", &lb->fragments);
+		if (ret)
+			return ret;
+	}
+	if (v[LB_IP_OPTIONS]) {
+		ret = get_policy(p, v[LB_IP_OPTIONS], "lb.ip_options", &lb->ip_options);
+		if (ret)
+			return ret;
+	}
+	ret = get_source(p, v[LB_SOURCE4], "lb.source4", AF_INET, CFG_LB_SOURCE4, lb->source4,
+			 &lb->source4_len);
+	if (!ret)
+		ret = get_source(p, v[LB_SOURCE6], "lb.source6", AF_INET6, CFG_LB_SOURCE6,
+				 lb->source6, &lb->source6_len);
+	return ret;
+}
+
+/* backends[0..i-1] of svc are parsed; *total counts backends of every service. */
+static int parse_backend(struct parser *p, const yaml_node_t *node, const char *path,
+			 struct edge_cfg_service *svc, size_t i)
+{
+	struct edge_cfg_backend *be = &svc->backends[i];
+	char field[CFG_FIELD_LEN];
+	unsigned long long n;
+	yaml_node_t *v[BE__N];
+	const char *s;
+	size_t j;
+	int ret;
+
+	ret = get_fields(p, node, path, backend_keys, v);
+	if (ret)
+		return ret;
+	be->line = node_line(node);
+	ret = require(p, node, path, "address", v[BE_ADDRESS]);
+	if (ret)
+		return ret;
+	ret = get_str(p, v[BE_ADDRESS], join(field, path, "address"), &s);
+	if (ret)
+		return ret;
+	if (parse_address(s, &be->addr, &be->family))
+		return parse_err(p, node_line(v[BE_ADDRESS]), field,
+				 "'%s' is not an IPv4 or IPv6 address", show(p, s));
+	if (svc->family == AF_INET6 && be->family == AF_INET)
+		return parse_err(p, node_line(v[BE_ADDRESS]), field,
+				 "'%s' is an IPv4 backend of an IPv6 VIP (IPv6 cannot be "
+				 "tunnelled in IPv4 here; use an IPv6 address)",
+				 show(p, s));
+	for (j = 0; j < i; j++) {
+		if (memcmp(&svc->backends[j].addr, &be->addr, sizeof(be->addr)))
+			continue;
+		return parse_err(p, node_line(v[BE_ADDRESS]), field,
+				 "'%s' is listed twice (first at line %d)", show(p, s),
+				 svc->backends[j].line);
+	}
+	be->weight = 1;
+	if (v[BE_WEIGHT]) {
+		ret = get_uint(p, v[BE_WEIGHT], join(field, path, "weight"), 0,
+			       EDGE_CFG_LB_WEIGHT_MAX, &n);
+		if (ret)
+			return ret;
+		be->weight = n;
+	}
+	if (v[BE_DRAIN]) {
+		ret = get_bool(p, v[BE_DRAIN], join(field, path, "drain"), &be->drain);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Add the service's VIP to cfg->vips (flag EDGE_VIP_F_LB) unless listed there. */
+static int add_lb_vip(struct parser *p, struct edge_config *cfg, const struct edge_cfg_service *svc)
+{
+	struct edge_cfg_vip *vips;
+	size_t j;
+
+	for (j = 0; j < cfg->n_vips; j++) {
+		if (!memcmp(&cfg->vips[j].key, &svc->vip, sizeof(svc->vip))) {
+			cfg->vips[j].flags |= EDGE_VIP_F_LB;
+			return 0;
+		}
+	}
+	if (cfg->n_vips >= EDGE_MAX_VIPS)
+		return parse_err(p, svc->line, "services", "more than %d VIPs in all",
+				 EDGE_MAX_VIPS);
+	vips = realloc(cfg->vips, (cfg->n_vips + 1) * sizeof(*vips));
+	if (!vips)
+		return oom_err(p);
+	cfg->vips = vips;
+	memset(&vips[cfg->n_vips], 0, sizeof(*vips));
+	vips[cfg->n_vips].key = svc->vip;
+	vips[cfg->n_vips].family = svc->family;
+	vips[cfg->n_vips].flags = EDGE_VIP_F_LB;
+	vips[cfg->n_vips].line = svc->line;
+	cfg->n_vips++;
+	return 0;
+}
+
+static int parse_service(struct parser *p, const yaml_node_t *node, const char *path,
+			 struct edge_config *cfg, size_t i, size_t *total)
+{
+	struct edge_cfg_service *svc = &cfg->services[i];
+	char field[CFG_FIELD_LEN], bpath[CFG_FIELD_LEN];
+	unsigned long long n;
+	yaml_node_t *v[SVC__N];
+	const char *s;
+	size_t j, nb;
+	int ret;
+
+	ret = get_fields(p, node, path, service_keys, v);
+	if (ret)
+		return ret;
+	svc->line = node_line(node);
+	ret = require(p, node, path, "vip", v[SVC_VIP]);
+	if (!ret)
+		ret = require(p, node, path, "proto", v[SVC_PROTO]);
+	if (!ret)
+		ret = require(p, node, path, "backends", v[SVC_BACKENDS]);
+	if (ret)
+		return ret;
+	ret = get_str(p, v[SVC_VIP], join(field, path, "vip"), &s);
+	if (ret)
+		return ret;
+	if (parse_address(s, &svc->vip, &svc->family))
+		return parse_err(p, node_line(v[SVC_VIP]), field,
+				 "'%s' is not an IPv4 or IPv6 address", show(p, s));
+	ret = get_str(p, v[SVC_PROTO], join(field, path, "proto"), &s);
+	if (ret)
+		return ret;
+	if (!strcasecmp(s, "tcp"))
+		svc->proto = IPPROTO_TCP;
+	else if (!strcasecmp(s, "udp"))
+		svc->proto = IPPROTO_UDP;
+	else
+		return parse_err(p, node_line(v[SVC_PROTO]), field, "'%s' is not one of tcp, udp",
+				 show(p, s));
+	if (v[SVC_PORT]) {
+		ret = get_uint(p, v[SVC_PORT], join(field, path, "port"), 0, 65535, &n);
+		if (ret)
+			return ret;
+		svc->port = n;
+	}
+	for (j = 0; j < i; j++) {
+		const struct edge_cfg_service *o = &cfg->services[j];
+
+		if (memcmp(&o->vip, &svc->vip, sizeof(svc->vip)) || o->proto != svc->proto ||
+		    o->port != svc->port)
+			continue;
+		return parse_err(p, svc->line, path,
+				 "the same VIP, proto and port as services[%zu] (line %d)", j,
+				 o->line);
+	}
+	for (j = 0; j < cfg->n_vips; j++) {
+		if (memcmp(&cfg->vips[j].key, &svc->vip, sizeof(svc->vip)) ||
+		    !(cfg->vips[j].flags & EDGE_VIP_F_DNS))
+			continue;
+		if (svc->proto == IPPROTO_UDP && (svc->port == 53 || svc->port == 0))
+			return parse_err(p, node_line(v[SVC_PORT] ? v[SVC_PORT] : v[SVC_PROTO]),
+					 path,
+					 "UDP port 53 of %s is answered by DNS (vips[%zu] has "
+					 "dns: true); pick another port",
+					 show(p, scalar(v[SVC_VIP])), j);
+	}
+
+	ret = get_list(p, v[SVC_BACKENDS], join(field, path, "backends"), 1,
+		       EDGE_CFG_LB_MAX_BACKENDS, &nb);
+	if (ret)
+		return ret;
+	if (*total + nb > EDGE_CFG_LB_MAX_BACKENDS)
+		return parse_err(p, node_line(v[SVC_BACKENDS]), field,
+				 "more than %d backends in all services together",
+				 EDGE_CFG_LB_MAX_BACKENDS);
+	*total += nb;
+	svc->backends = calloc(nb, sizeof(*svc->backends));
+	if (!svc->backends)
+		return oom_err(p);
+	svc->n_backends = nb;
+	for (j = 0; j < nb; j++) {
+		ret = parse_backend(p, seq_item(p, v[SVC_BACKENDS], j),
+				    item(bpath, join(field, path, "backends"), j), svc, j);
+		if (ret)
+			return ret;
+	}
+
+	svc->table_size = EDGE_CFG_LB_M_DEFAULT;
+	if (v[SVC_TABLE_SIZE]) {
+		ret = get_uint(p, v[SVC_TABLE_SIZE], join(field, path, "table_size"), 2,
+			       EDGE_CFG_LB_M_MAX, &n);
+		if (ret)
+			return ret;
+		if (!edge_maglev_is_prime(n))
+			return parse_err(p, node_line(v[SVC_TABLE_SIZE]), field,
+					 "%llu is not a prime (Maglev needs a prime table size; "
+					 "e.g. 65537, 131071, 262139)",
+					 n);
+		svc->table_size = n;
+	}
+	if ((__u64)svc->table_size < 100ull * nb)
+		return parse_err(p,
+				 node_line(v[SVC_TABLE_SIZE] ? v[SVC_TABLE_SIZE]
+							     : v[SVC_BACKENDS]),
+				 join(field, path, "table_size"),
+				 "%u is below 100 x %zu backends: the load would be uneven by more "
+				 "than ~1%%; use a prime of at least %zu",
+				 svc->table_size, nb, 100 * nb);
+	return add_lb_vip(p, cfg, svc);
+}
+
+static int parse_services(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	char path[CFG_FIELD_LEN];
+	size_t i, n, total = 0;
+	int ret;
+
+	ret = get_list(p, node, "services", 1, EDGE_CFG_LB_MAX_SERVICES, &n);
+	if (ret)
+		return ret;
+	cfg->services = calloc(n, sizeof(*cfg->services));
+	if (!cfg->services)
+		return oom_err(p);
+	cfg->n_services = n;
+	for (i = 0; i < n; i++) {
+		ret = parse_service(p, seq_item(p, node, i), item(path, "services", i), cfg, i,
+				    &total);
+		if (ret)
+			return ret;
+	}
+	if (!cfg->lb.seed_set && !cfg->lb.seed_generate)
+		return parse_err(p, node_line(node), "services",
+				 "lb.seed is missing: every edge host of the PoP needs the same "
+				 "secret flow-hash seed (32 hex digits), or set 'lb.seed: "
+				 "generate' for a single host");
+	return 0;
+}
+
 static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_config *cfg)
 {
 	yaml_node_t *v[ROOT__N];
@@ -1962,12 +2328,25 @@ static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_con
 	if (ret)
 		return ret;
 
-	ret = require(p, root, "", "vips", v[ROOT_VIPS]);
+	/* With services, vips may be left out: their VIPs are added. */
+	if (!v[ROOT_SERVICES]) {
+		ret = require(p, root, "", "vips", v[ROOT_VIPS]);
+		if (ret)
+			return ret;
+	}
+	if (v[ROOT_VIPS]) {
+		ret = parse_vips(p, v[ROOT_VIPS], cfg);
+		if (ret)
+			return ret;
+	}
+	ret = parse_lb(p, v[ROOT_LB], cfg);
 	if (ret)
 		return ret;
-	ret = parse_vips(p, v[ROOT_VIPS], cfg);
-	if (ret)
-		return ret;
+	if (v[ROOT_SERVICES]) {
+		ret = parse_services(p, v[ROOT_SERVICES], cfg);
+		if (ret)
+			return ret;
+	}
 
 	/* Regions before DNS: geo policies name them. */
 	if (v[ROOT_GEO]) {
@@ -2140,5 +2519,8 @@ void edge_config_free(struct edge_config *cfg)
 	free(cfg->rrsets);
 	free(cfg->geo.countries);
 	free(cfg->geo.prefixes);
+	for (i = 0; cfg->services && i < cfg->n_services; i++)
+		free(cfg->services[i].backends);
+	free(cfg->services);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -165,6 +165,55 @@ struct edge_cfg_geo {
 	size_t n_prefixes;
 };
 
+/*
+ * Load balancing (see include/edge_lb.h for the data path side). The
+ * seed is secret: it is never logged or printed.
+ */
+#define EDGE_CFG_LB_MAX_SERVICES 256  /* EDGE_LB_MAX_SERVICES */
+#define EDGE_CFG_LB_MAX_BACKENDS 4096 /* in all services together: EDGE_LB_MAX_BACKENDS */
+#define EDGE_CFG_LB_M_DEFAULT	 65537
+#define EDGE_CFG_LB_M_MAX	 1048573 /* largest prime below 2^20 */
+#define EDGE_CFG_LB_WEIGHT_MAX	 65535
+
+enum edge_cfg_lb_policy {
+	EDGE_CFG_LB_PASS = 0, /* leave to the kernel stack (the default) */
+	EDGE_CFG_LB_DROP = 1,
+};
+
+struct edge_cfg_lb {
+	__u8 seed[16];	    /* the PoP's secret flow-hash key */
+	bool seed_generate; /* "seed: generate": random, kept across reloads */
+	bool seed_set;	    /* seed[] holds the configured key */
+	__u32 udp_timeout;  /* seconds, default 30 */
+	__u32 new_flow_rate; /* conntrack inserts per second per CPU; 0 = unlimited */
+	__u8 fragments;	    /* enum edge_cfg_lb_policy, for fragments to a service VIP */
+	__u8 ip_options;    /* enum edge_cfg_lb_policy, for IPv4 options to a service VIP */
+	__u8 source4_len;   /* outer source prefix of IPv4 tunnels */
+	__u8 source6_len;
+	__u8 source4[4];
+	__u8 source6[16];
+	int line;
+};
+
+struct edge_cfg_backend {
+	struct edge_vip_key addr; /* IPv4 as ::ffff:a.b.c.d */
+	int family;
+	__u32 weight; /* 0 = drained */
+	bool drain;   /* drain: true (same effect as weight 0, keeps the weight) */
+	int line;
+};
+
+struct edge_cfg_service {
+	struct edge_vip_key vip;
+	int family;
+	__u8 proto;	 /* IPPROTO_TCP or IPPROTO_UDP */
+	__u16 port;	 /* host order; 0 = every port */
+	__u32 table_size; /* prime M */
+	struct edge_cfg_backend *backends;
+	size_t n_backends;
+	int line;
+};
+
 struct edge_config {
 	char file[PATH_MAX];	 /* as given, for messages */
 	char pin_path[PATH_MAX]; /* default EDGE_PIN_DEFAULT */
@@ -183,6 +232,9 @@ struct edge_config {
 	struct edge_cfg_rrset *rrsets; /* every record of every zone, in file order */
 	size_t n_rrsets;
 	struct edge_cfg_geo geo;
+	struct edge_cfg_lb lb;
+	struct edge_cfg_service *services; /* their VIPs are also in vips[] (EDGE_VIP_F_LB) */
+	size_t n_services;
 };
 
 /*
