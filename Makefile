@@ -34,7 +34,7 @@ LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
-BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/reflector.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
+BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/xdp_drop.bpf.o $(BUILD)/reflector.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
 	$(BUILD)/edge-testrun
 
 .PHONY: all deps test demo bench clean format
@@ -59,6 +59,10 @@ $(BUILD)/edge.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/xdp_pass.bpf.o: bpf/xdp_pass.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/xdp_drop.bpf.o: bpf/xdp_drop.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -99,9 +103,9 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
-BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/maglev_bench
+BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench
 
-$(BUILD)/obj/bench_%.o: tests/bench/%.c $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
+$(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -109,13 +113,17 @@ $(BUILD)/dns_bench: $(BUILD)/obj/bench_dns_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
 
+$(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+
 $(BUILD)/maglev_bench: $(BUILD)/obj/bench_maglev_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
-	$(Q)$(BUILD)/dns_bench
+	$(Q)scripts/bench-dns.sh
 	$(Q)$(BUILD)/maglev_bench
 
 format:
