@@ -60,9 +60,20 @@ struct parser {
 };
 
 /* Mapping schemas: the allowed keys, NULL-terminated, and their indexes. */
-static const char *const root_keys[] = {"pin_path", "interfaces", "vips", "dns",
-				       "geo",	   "lb",	 "services", NULL};
-enum { ROOT_PIN_PATH, ROOT_INTERFACES, ROOT_VIPS, ROOT_DNS, ROOT_GEO, ROOT_LB, ROOT_SERVICES, ROOT__N };
+static const char *const root_keys[] = {"pin_path", "interfaces", "vips",  "dns",	  "geo",
+					"lb",	    "services",	  "route", "anycast", NULL};
+enum {
+	ROOT_PIN_PATH,
+	ROOT_INTERFACES,
+	ROOT_VIPS,
+	ROOT_DNS,
+	ROOT_GEO,
+	ROOT_LB,
+	ROOT_SERVICES,
+	ROOT_ROUTE,
+	ROOT_ANYCAST,
+	ROOT__N
+};
 
 static const char *const iface_keys[] = {"name", "mode", NULL};
 enum { IFACE_NAME, IFACE_MODE, IFACE__N };
@@ -73,8 +84,69 @@ enum { VIP_ADDRESS, VIP_DNS, VIP__N };
 static const char *const dns_keys[] = {"udp_size", "out_of_zone", "pools", "zones", NULL};
 enum { DNS_UDP_SIZE, DNS_OUT_OF_ZONE, DNS_POOLS, DNS_ZONES, DNS__N };
 
-static const char *const pool_keys[] = {"name", "a", "aaaa", "up", NULL};
-enum { POOL_NAME, POOL_A, POOL_AAAA, POOL_UP, POOL__N };
+static const char *const pool_keys[] = {"name", "a", "aaaa", "up", "check", "checks", "min_up",
+					NULL};
+enum { POOL_NAME, POOL_A, POOL_AAAA, POOL_UP, POOL_CHECK, POOL_CHECKS, POOL_MIN_UP, POOL__N };
+
+/* A health check: `check:` (per pool address, no target) or a `checks:` entry. */
+static const char *const check_keys[] = {"type",	"target",	    "port", "source",
+					 "interval_ms", "fast_interval_ms", "timeout_ms",
+					 "rise",	"fall",		    "http", "dns", "name",
+					 NULL};
+enum {
+	CHK_TYPE,
+	CHK_TARGET,
+	CHK_PORT,
+	CHK_SOURCE,
+	CHK_INTERVAL,
+	CHK_FAST_INTERVAL,
+	CHK_TIMEOUT,
+	CHK_RISE,
+	CHK_FALL,
+	CHK_HTTP,
+	CHK_DNS,
+	CHK_NAME,
+	CHK__N
+};
+
+static const char *const check_http_keys[] = {"path", "host", "status", "expect", NULL};
+enum { CHTTP_PATH, CHTTP_HOST, CHTTP_STATUS, CHTTP_EXPECT, CHTTP__N };
+
+static const char *const check_dns_keys[] = {"name", "qtype", "rcode", "recursion", NULL};
+enum { CDNS_NAME, CDNS_QTYPE, CDNS_RCODE, CDNS_RECURSION, CDNS__N };
+
+static const char *const route_keys[] = {"backend", "bird_socket",     "hook",	"hook_timeout_ms",
+					 "tick_ms", "lease",	       "lease_interface",
+					 "guard",   "guard_window_ms", "drain", NULL};
+enum {
+	RT_BACKEND,
+	RT_BIRD_SOCKET,
+	RT_HOOK,
+	RT_HOOK_TIMEOUT,
+	RT_TICK,
+	RT_LEASE,
+	RT_LEASE_IF,
+	RT_GUARD,
+	RT_GUARD_WINDOW,
+	RT_DRAIN,
+	RT__N
+};
+
+static const char *const drain_keys[] = {"community", "timeout_ms", "rate_pps", NULL};
+enum { DRAIN_COMMUNITY, DRAIN_TIMEOUT, DRAIN_RATE, DRAIN__N };
+
+static const char *const anycast_keys[] = {"prefix",	   "protocol",	     "pools", "min_healthy",
+					   "hold_down_ms", "backoff_max_ms", "lease", NULL};
+enum {
+	AC_PREFIX,
+	AC_PROTOCOL,
+	AC_POOLS,
+	AC_MIN_HEALTHY,
+	AC_HOLD_DOWN,
+	AC_BACKOFF_MAX,
+	AC_LEASE,
+	AC__N
+};
 
 static const char *const zone_keys[] = {"name", "ttl", "soa", "ns", "records", NULL};
 enum { ZONE_NAME, ZONE_TTL, ZONE_SOA, ZONE_NS, ZONE_RECORDS, ZONE__N };
@@ -122,7 +194,7 @@ enum { SVC_VIP, SVC_PROTO, SVC_PORT, SVC_TABLE_SIZE, SVC_BACKENDS, SVC__N };
 static const char *const backend_keys[] = {"address", "weight", "drain", NULL};
 enum { BE_ADDRESS, BE_WEIGHT, BE_DRAIN, BE__N };
 
-#define CFG_MAX_KEYS 9 /* the largest schema above */
+#define CFG_MAX_KEYS 12 /* the largest schema above */
 
 static const char *const mode_names[] = {
 	[EDGE_ATTACH_AUTO] = "auto",
@@ -763,6 +835,423 @@ static int get_addrs(struct parser *p, const yaml_node_t *node, const char *path
 	return 0;
 }
 
+/* Health checks of a pool. */
+
+static const char *const check_type_names[] = {
+	[EDGE_CHECK_TCP] = "tcp",
+	[EDGE_CHECK_HTTP] = "http",
+	[EDGE_CHECK_DNS] = "dns",
+};
+
+/* A string that must fit size bytes with its NUL. */
+static int get_str_max(struct parser *p, const yaml_node_t *node, const char *field, char *out,
+		       size_t size)
+{
+	const char *s;
+	int ret;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	if (strlen(s) >= size)
+		return parse_err(p, node_line(node), field, "'%s' is longer than %zu bytes",
+				 show(p, s), size - 1);
+	strcpy(out, s);
+	return 0;
+}
+
+static int get_ms(struct parser *p, const yaml_node_t *node, const char *field,
+		  unsigned long long min, unsigned long long max, unsigned int *out)
+{
+	unsigned long long v;
+	int ret;
+
+	ret = get_uint(p, node, field, min, max, &v);
+	if (!ret)
+		*out = v;
+	return ret;
+}
+
+static int parse_check_http(struct parser *p, const yaml_node_t *node, const char *path,
+			    struct edge_check_http *http)
+{
+	char field[CFG_FIELD_LEN];
+	yaml_node_t *v[CHTTP__N];
+	int ret;
+
+	ret = get_fields(p, node, path, check_http_keys, v);
+	if (ret)
+		return ret;
+	if (v[CHTTP_PATH]) {
+		ret = get_str_max(p, v[CHTTP_PATH], join(field, path, "path"), http->path,
+				  sizeof(http->path));
+		if (ret)
+			return ret;
+		if (http->path[0] != '/')
+			return parse_err(p, node_line(v[CHTTP_PATH]), field,
+					 "'%s' does not start with '/'", show(p, http->path));
+	}
+	if (v[CHTTP_HOST]) {
+		ret = get_str_max(p, v[CHTTP_HOST], join(field, path, "host"), http->host,
+				  sizeof(http->host));
+		if (ret)
+			return ret;
+	}
+	if (v[CHTTP_STATUS]) {
+		ret = get_ms(p, v[CHTTP_STATUS], join(field, path, "status"), 100, 599,
+			     &http->status);
+		if (ret)
+			return ret;
+	}
+	if (v[CHTTP_EXPECT])
+		return get_str_max(p, v[CHTTP_EXPECT], join(field, path, "expect"), http->expect,
+				   sizeof(http->expect));
+	return 0;
+}
+
+static int parse_check_dns(struct parser *p, const yaml_node_t *node, const char *path,
+			   struct edge_check_dns *dns)
+{
+	char field[CFG_FIELD_LEN];
+	yaml_node_t *v[CDNS__N];
+	const char *s;
+	__u8 wire[256];
+	int ret, n;
+
+	ret = get_fields(p, node, path, check_dns_keys, v);
+	if (ret)
+		return ret;
+	if (v[CDNS_NAME]) {
+		ret = get_str_max(p, v[CDNS_NAME], join(field, path, "name"), dns->name,
+				  sizeof(dns->name));
+		if (ret)
+			return ret;
+		if (edge_dns_name_to_wire(dns->name, wire, sizeof(wire)) < 0)
+			return parse_err(p, node_line(v[CDNS_NAME]), field,
+					 "'%s' is not a valid DNS name", show(p, dns->name));
+	}
+	if (v[CDNS_QTYPE]) {
+		ret = get_str(p, v[CDNS_QTYPE], join(field, path, "qtype"), &s);
+		if (ret)
+			return ret;
+		n = edge_dns_qtype_parse(s);
+		if (n < 0)
+			return parse_err(p, node_line(v[CDNS_QTYPE]), field,
+					 "'%s' is not a query type (A, AAAA, TYPE65, ...)",
+					 show(p, s));
+		dns->qtype = n;
+	}
+	if (v[CDNS_RCODE]) {
+		ret = get_str(p, v[CDNS_RCODE], join(field, path, "rcode"), &s);
+		if (ret)
+			return ret;
+		n = edge_dns_rcode_parse(s);
+		if (n < 0)
+			return parse_err(p, node_line(v[CDNS_RCODE]), field,
+					 "'%s' is not an rcode (NOERROR, NXDOMAIN, SERVFAIL, ...)",
+					 show(p, s));
+		dns->rcode = n;
+	}
+	if (v[CDNS_RECURSION])
+		return get_bool(p, v[CDNS_RECURSION], join(field, path, "recursion"),
+				&dns->recursion);
+	return 0;
+}
+
+/* "192.0.2.1" or "2001:db8::1", no port: the address checks are sent from. */
+static int get_check_source(struct parser *p, const yaml_node_t *node, const char *field,
+		      struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	const char *s;
+	int ret;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		return 0;
+	}
+	return parse_err(p, node_line(node), field, "'%s' is not an IPv4 or IPv6 address",
+			 show(p, s));
+}
+
+/*
+ * Everything of a check but its target into c; *port gets `port` (0 when
+ * absent), *target the `target` node (NULL when absent).
+ */
+static int parse_check_common(struct parser *p, const yaml_node_t *node, const char *path,
+			      struct edge_check_cfg *c, unsigned int *port,
+			      const yaml_node_t **target)
+{
+	char field[CFG_FIELD_LEN];
+	yaml_node_t *v[CHK__N];
+	const char *s;
+	size_t t;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	*port = 0;
+	ret = get_fields(p, node, path, check_keys, v);
+	if (ret)
+		return ret;
+	*target = v[CHK_TARGET];
+	ret = require(p, node, path, "type", v[CHK_TYPE]);
+	if (ret)
+		return ret;
+	ret = get_str(p, v[CHK_TYPE], join(field, path, "type"), &s);
+	if (ret)
+		return ret;
+	for (t = 0; t < sizeof(check_type_names) / sizeof(check_type_names[0]); t++)
+		if (!strcmp(s, check_type_names[t]))
+			break;
+	if (t == sizeof(check_type_names) / sizeof(check_type_names[0]))
+		return parse_err(p, node_line(v[CHK_TYPE]), field,
+				 "'%s' is not one of tcp, http, dns", show(p, s));
+	c->type = t;
+
+	if (v[CHK_PORT]) {
+		ret = get_ms(p, v[CHK_PORT], join(field, path, "port"), 1, 65535, port);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_SOURCE]) {
+		ret = get_check_source(p, v[CHK_SOURCE], join(field, path, "source"), &c->src);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_INTERVAL]) {
+		ret = get_ms(p, v[CHK_INTERVAL], join(field, path, "interval_ms"),
+			     EDGE_CHECK_INTERVAL_MIN, EDGE_CHECK_INTERVAL_MAX, &c->interval_ms);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_FAST_INTERVAL]) {
+		ret = get_ms(p, v[CHK_FAST_INTERVAL], join(field, path, "fast_interval_ms"),
+			     EDGE_CHECK_INTERVAL_MIN, EDGE_CHECK_INTERVAL_MAX,
+			     &c->fast_interval_ms);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_TIMEOUT]) {
+		ret = get_ms(p, v[CHK_TIMEOUT], join(field, path, "timeout_ms"), 1,
+			     EDGE_CHECK_INTERVAL_MAX, &c->timeout_ms);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_RISE]) {
+		ret = get_ms(p, v[CHK_RISE], join(field, path, "rise"), 1,
+			     EDGE_CHECK_RISE_FALL_MAX, &c->rise);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_FALL]) {
+		ret = get_ms(p, v[CHK_FALL], join(field, path, "fall"), 1,
+			     EDGE_CHECK_RISE_FALL_MAX, &c->fall);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_HTTP]) {
+		if (c->type != EDGE_CHECK_HTTP)
+			return parse_err(p, node_line(v[CHK_HTTP]), join(field, path, "http"),
+					 "only for type http");
+		ret = parse_check_http(p, v[CHK_HTTP], join(field, path, "http"), &c->http);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_DNS]) {
+		if (c->type != EDGE_CHECK_DNS)
+			return parse_err(p, node_line(v[CHK_DNS]), join(field, path, "dns"),
+					 "only for type dns");
+		ret = parse_check_dns(p, v[CHK_DNS], join(field, path, "dns"), &c->dns);
+		if (ret)
+			return ret;
+	}
+	if (v[CHK_NAME])
+		return get_str_max(p, v[CHK_NAME], join(field, path, "name"), c->name,
+				   sizeof(c->name));
+	return 0;
+}
+
+/* The port a check of this type uses when none is given; 0: required. */
+static unsigned int check_default_port(enum edge_check_type type)
+{
+	switch (type) {
+	case EDGE_CHECK_HTTP:
+		return 80;
+	case EDGE_CHECK_DNS:
+		return 53;
+	default:
+		return 0;
+	}
+}
+
+/* Name it if unnamed, fill the defaults and validate, blaming node's line. */
+static int finish_check(struct parser *p, const yaml_node_t *node, const char *path,
+			const struct edge_cfg_pool *pool, struct edge_cfg_check *out)
+{
+	struct edge_check_cfg *c = &out->check;
+	char addr[INET6_ADDRSTRLEN + 8], name[2 * EDGE_CHECK_NAME_MAX], err[256];
+
+	out->line = node_line(node);
+	if (!c->name[0]) {
+		edge_health_addr_str(&c->addr, true, addr, sizeof(addr));
+		snprintf(name, sizeof(name), "%s %s %s", pool->name, check_type_names[c->type],
+			 addr);
+		name[sizeof(c->name) - 1] = '\0';
+		strcpy(c->name, name);
+	}
+	if (edge_check_cfg_validate(c, err, sizeof(err)))
+		return parse_err(p, out->line, path, "%s", err);
+	return 0;
+}
+
+static void set_port(struct sockaddr_storage *ss, unsigned int port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+/* check: one check per address of the pool, at port. */
+static int parse_pool_check(struct parser *p, const yaml_node_t *node, const char *path,
+			    struct edge_cfg_pool *pool)
+{
+	const yaml_node_t *target;
+	struct edge_check_cfg tmpl;
+	unsigned int port;
+	size_t i;
+	int ret;
+
+	ret = parse_check_common(p, node, path, &tmpl, &port, &target);
+	if (ret)
+		return ret;
+	if (target)
+		return parse_err(p, node_line(target), path,
+				 "target: not in check (it checks every address of the pool; "
+				 "use checks for other targets)");
+	if (!port)
+		port = check_default_port(tmpl.type);
+	if (!port)
+		return parse_err(p, node_line(node), path, "port: required for a tcp check");
+	if (tmpl.name[0])
+		return parse_err(p, node_line(node), path,
+				 "name: only in checks entries (check makes one per address)");
+	for (i = 0; i < (size_t)pool->n_a + pool->n_aaaa; i++) {
+		struct edge_cfg_check *out = &pool->checks[pool->n_checks++];
+		struct sockaddr_storage *ss = &tmpl.addr;
+
+		memset(ss, 0, sizeof(*ss));
+		if (i < pool->n_a) {
+			ss->ss_family = AF_INET;
+			memcpy(&((struct sockaddr_in *)ss)->sin_addr, pool->a[i], 4);
+		} else {
+			ss->ss_family = AF_INET6;
+			memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, pool->aaaa[i - pool->n_a],
+			       16);
+		}
+		set_port(ss, port);
+		out->check = tmpl;
+		ret = finish_check(p, node, path, pool, out);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* checks: explicit targets ("ADDR:PORT"). */
+static int parse_pool_checks(struct parser *p, const yaml_node_t *node, const char *path,
+			     struct edge_cfg_pool *pool)
+{
+	char ipath[CFG_FIELD_LEN], field[CFG_FIELD_LEN];
+	const yaml_node_t *target, *it;
+	unsigned int port;
+	const char *s;
+	size_t i, j, n;
+	int ret;
+
+	ret = get_list(p, node, path, 1, EDGE_CFG_MAX_POOL_CHECKS - pool->n_checks, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		struct edge_cfg_check *out = &pool->checks[pool->n_checks];
+
+		it = seq_item(p, node, i);
+		item(ipath, path, i);
+		ret = parse_check_common(p, it, ipath, &out->check, &port, &target);
+		if (ret)
+			return ret;
+		ret = require(p, it, ipath, "target", target);
+		if (ret)
+			return ret;
+		ret = get_str(p, target, join(field, ipath, "target"), &s);
+		if (ret)
+			return ret;
+		if (!port)
+			port = check_default_port(out->check.type);
+		if (edge_health_addr_parse(s, port, &out->check.addr))
+			return parse_err(p, node_line(target), field,
+					 "'%s' is not ADDRESS[:PORT]%s", show(p, s),
+					 port ? "" : " (a tcp check needs a port)");
+		ret = finish_check(p, it, ipath, pool, out);
+		if (ret)
+			return ret;
+		for (j = 0; j < pool->n_checks; j++)
+			if (!strcmp(pool->checks[j].check.name, out->check.name))
+				return parse_err(p, out->line, ipath,
+						 "check '%s' is defined twice (first at line %d)",
+						 show(p, out->check.name), pool->checks[j].line);
+		pool->n_checks++;
+	}
+	return 0;
+}
+
+static int parse_pool_health(struct parser *p, const char *path, struct edge_cfg_pool *pool,
+			     yaml_node_t *const *v)
+{
+	char field[CFG_FIELD_LEN];
+	int ret;
+
+	if (!v[POOL_CHECK] && !v[POOL_CHECKS]) {
+		if (v[POOL_MIN_UP])
+			return parse_err(p, node_line(v[POOL_MIN_UP]), join(field, path, "min_up"),
+					 "needs check or checks");
+		return 0;
+	}
+	pool->checks = calloc(EDGE_CFG_MAX_POOL_CHECKS, sizeof(*pool->checks));
+	if (!pool->checks)
+		return oom_err(p);
+	if (v[POOL_CHECK]) {
+		ret = parse_pool_check(p, v[POOL_CHECK], join(field, path, "check"), pool);
+		if (ret)
+			return ret;
+	}
+	if (v[POOL_CHECKS]) {
+		ret = parse_pool_checks(p, v[POOL_CHECKS], join(field, path, "checks"), pool);
+		if (ret)
+			return ret;
+	}
+	pool->min_up = 1;
+	if (v[POOL_MIN_UP]) {
+		unsigned long long n;
+
+		ret = get_uint(p, v[POOL_MIN_UP], join(field, path, "min_up"), 1, pool->n_checks,
+			       &n);
+		if (ret)
+			return ret;
+		pool->min_up = n;
+	}
+	return 0;
+}
+
 static int parse_pool(struct parser *p, const yaml_node_t *node, const char *path,
 		      struct edge_config *cfg, size_t i)
 {
@@ -811,9 +1300,12 @@ static int parse_pool(struct parser *p, const yaml_node_t *node, const char *pat
 				 pool->name);
 
 	pool->up = true;
-	if (v[POOL_UP])
-		return get_bool(p, v[POOL_UP], join(field, path, "up"), &pool->up);
-	return 0;
+	if (v[POOL_UP]) {
+		ret = get_bool(p, v[POOL_UP], join(field, path, "up"), &pool->up);
+		if (ret)
+			return ret;
+	}
+	return parse_pool_health(p, path, pool, v);
 }
 
 static int parse_pools(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
@@ -2301,6 +2793,346 @@ static int parse_services(struct parser *p, const yaml_node_t *node, struct edge
 	return 0;
 }
 
+/* Route signalling and anycast prefixes. */
+
+static const char *const backend_names[] = {
+	[EDGE_ROUTE_BIRD] = "bird",
+	[EDGE_ROUTE_EXABGP] = "exabgp",
+	[EDGE_ROUTE_HOOK] = "hook",
+	[EDGE_ROUTE_NONE] = "none",
+};
+
+static const char *const guard_names[] = {
+	[EDGE_GUARD_STAY] = "stay",
+	[EDGE_GUARD_WITHDRAW] = "withdraw",
+};
+
+const char *edge_route_backend_str(enum edge_route_backend backend)
+{
+	if ((unsigned int)backend >= sizeof(backend_names) / sizeof(backend_names[0]))
+		return "unknown";
+	return backend_names[backend];
+}
+
+const char *edge_guard_policy_str(enum edge_guard_policy policy)
+{
+	if ((unsigned int)policy >= sizeof(guard_names) / sizeof(guard_names[0]))
+		return "unknown";
+	return guard_names[policy];
+}
+
+/* One of names[0..n): its index. */
+static int get_enum(struct parser *p, const yaml_node_t *node, const char *field,
+		    const char *const *names, size_t n, unsigned int *out)
+{
+	char expected[CFG_FIELD_LEN];
+	size_t i, off = 0;
+	const char *s;
+	int ret;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+		off += snprintf(expected + off, sizeof(expected) - off, "%s%s", i ? ", " : "",
+				names[i]);
+		if (off >= sizeof(expected))
+			break;
+	}
+	return parse_err(p, node_line(node), field, "'%s' is not one of %s", show(p, s),
+			 expected);
+}
+
+static int parse_drain(struct parser *p, const yaml_node_t *node, struct edge_cfg_route *rt)
+{
+	yaml_node_t *v[DRAIN__N];
+	int ret;
+
+	ret = get_fields(p, node, "route.drain", drain_keys, v);
+	if (ret)
+		return ret;
+	if (v[DRAIN_COMMUNITY]) {
+		ret = get_bool(p, v[DRAIN_COMMUNITY], "route.drain.community",
+			       &rt->drain_community);
+		if (ret)
+			return ret;
+	}
+	if (v[DRAIN_TIMEOUT]) {
+		ret = get_ms(p, v[DRAIN_TIMEOUT], "route.drain.timeout_ms", 0, 600000,
+			     &rt->drain_timeout_ms);
+		if (ret)
+			return ret;
+	}
+	if (v[DRAIN_RATE])
+		return get_uint(p, v[DRAIN_RATE], "route.drain.rate_pps", 0, 1ULL << 40,
+				&rt->drain_rate_pps);
+	return 0;
+}
+
+static void route_defaults(struct edge_cfg_route *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->backend = EDGE_ROUTE_BIRD;
+	snprintf(rt->bird_socket, sizeof(rt->bird_socket), "%s", "/run/bird/bird.ctl");
+	rt->hook_timeout_ms = 5000;
+	rt->tick_ms = 1000;
+	rt->lease = true;
+	snprintf(rt->lease_ifname, sizeof(rt->lease_ifname), "%s", "anyedge0");
+	rt->guard = EDGE_GUARD_STAY;
+	rt->guard_window_ms = 10000;
+	rt->drain_timeout_ms = 10000;
+	rt->drain_rate_pps = 10;
+}
+
+static int parse_route(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	struct edge_cfg_route *rt = &cfg->route;
+	yaml_node_t *v[RT__N];
+	unsigned int e;
+	size_t i;
+	int ret;
+
+	ret = get_fields(p, node, "route", route_keys, v);
+	if (ret)
+		return ret;
+	rt->set = true;
+	rt->line = node_line(node);
+	if (v[RT_BACKEND]) {
+		ret = get_enum(p, v[RT_BACKEND], "route.backend", backend_names,
+			       sizeof(backend_names) / sizeof(backend_names[0]), &e);
+		if (ret)
+			return ret;
+		rt->backend = e;
+	}
+	if (v[RT_BIRD_SOCKET]) {
+		ret = get_str_max(p, v[RT_BIRD_SOCKET], "route.bird_socket", rt->bird_socket,
+				  sizeof(rt->bird_socket));
+		if (ret)
+			return ret;
+		if (rt->bird_socket[0] != '/')
+			return parse_err(p, node_line(v[RT_BIRD_SOCKET]), "route.bird_socket",
+					 "'%s' is not an absolute path", show(p, rt->bird_socket));
+	}
+	if (v[RT_HOOK]) {
+		ret = get_str_max(p, v[RT_HOOK], "route.hook", rt->hook, sizeof(rt->hook));
+		if (ret)
+			return ret;
+		if (rt->hook[0] != '/')
+			return parse_err(p, node_line(v[RT_HOOK]), "route.hook",
+					 "'%s' is not an absolute path", show(p, rt->hook));
+	}
+	if (rt->backend == EDGE_ROUTE_HOOK && !rt->hook[0])
+		return parse_err(p, rt->line, "route.hook", "required with backend hook");
+	if (v[RT_HOOK_TIMEOUT]) {
+		ret = get_ms(p, v[RT_HOOK_TIMEOUT], "route.hook_timeout_ms", 10, 600000,
+			     &rt->hook_timeout_ms);
+		if (ret)
+			return ret;
+	}
+	if (v[RT_TICK]) {
+		ret = get_ms(p, v[RT_TICK], "route.tick_ms", 10, 60000, &rt->tick_ms);
+		if (ret)
+			return ret;
+	}
+	if (v[RT_LEASE]) {
+		ret = get_bool(p, v[RT_LEASE], "route.lease", &rt->lease);
+		if (ret)
+			return ret;
+	}
+	if (v[RT_LEASE_IF]) {
+		ret = get_str_max(p, v[RT_LEASE_IF], "route.lease_interface", rt->lease_ifname,
+				  sizeof(rt->lease_ifname));
+		if (ret)
+			return ret;
+		for (i = 0; rt->lease_ifname[i]; i++)
+			if (rt->lease_ifname[i] <= ' ' || rt->lease_ifname[i] == '/' ||
+			    rt->lease_ifname[i] == ':')
+				break;
+		if (!i || rt->lease_ifname[i])
+			return parse_err(p, node_line(v[RT_LEASE_IF]), "route.lease_interface",
+					 "'%s' is not an interface name", show(p, rt->lease_ifname));
+	}
+	if (v[RT_GUARD]) {
+		ret = get_enum(p, v[RT_GUARD], "route.guard", guard_names,
+			       sizeof(guard_names) / sizeof(guard_names[0]), &e);
+		if (ret)
+			return ret;
+		rt->guard = e;
+	}
+	if (v[RT_GUARD_WINDOW]) {
+		ret = get_ms(p, v[RT_GUARD_WINDOW], "route.guard_window_ms", 0, 3600000,
+			     &rt->guard_window_ms);
+		if (ret)
+			return ret;
+	}
+	if (v[RT_DRAIN])
+		return parse_drain(p, v[RT_DRAIN], rt);
+	return 0;
+}
+
+/* A BIRD symbol: [A-Za-z_][A-Za-z0-9_]*, 1..64 bytes. */
+static bool is_bird_symbol(const char *s)
+{
+	size_t i;
+
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return i < EDGE_CFG_PROTO_LEN;
+}
+
+static int parse_anycast_deps(struct parser *p, const yaml_node_t *node, const char *path,
+			      struct edge_config *cfg, struct edge_cfg_anycast *ac)
+{
+	char field[CFG_FIELD_LEN];
+	const char *s;
+	size_t i, j, n;
+	int ret, idx;
+
+	ret = get_list(p, node, path, 0, EDGE_CFG_MAX_DEPS, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *it = seq_item(p, node, i);
+
+		ret = get_str(p, it, item(field, path, i), &s);
+		if (ret)
+			return ret;
+		idx = find_pool(cfg, s);
+		if (idx < 0)
+			return parse_err(p, node_line(it), field, "'%s' is not a pool in dns.pools",
+					 show(p, s));
+		for (j = 0; j < i; j++)
+			if (ac->pools[j] == idx)
+				return parse_err(p, node_line(it), field, "'%s' is listed twice",
+						 show(p, s));
+		ac->pools[i] = idx;
+	}
+	ac->n_pools = n;
+	return 0;
+}
+
+static int parse_anycast_one(struct parser *p, const yaml_node_t *node, const char *path,
+			     struct edge_config *cfg, size_t i)
+{
+	struct edge_cfg_anycast *ac = &cfg->anycast[i];
+	char field[CFG_FIELD_LEN], text[INET6_ADDRSTRLEN];
+	yaml_node_t *v[AC__N];
+	struct edge_cfg_prefix pfx;
+	unsigned long long n;
+	const char *s, *why;
+	size_t j, k;
+	int ret;
+
+	ret = get_fields(p, node, path, anycast_keys, v);
+	if (ret)
+		return ret;
+	ac->line = node_line(node);
+	ret = require(p, node, path, "prefix", v[AC_PREFIX]);
+	if (ret)
+		return ret;
+	ret = get_str(p, v[AC_PREFIX], join(field, path, "prefix"), &s);
+	if (ret)
+		return ret;
+	if (parse_prefix(s, &pfx, &why))
+		return parse_err(p, node_line(v[AC_PREFIX]), field, "'%s' %s", show(p, s), why);
+	memcpy(ac->addr, pfx.addr, sizeof(ac->addr));
+	ac->family = pfx.family;
+	ac->len = pfx.len;
+	inet_ntop(ac->family, ac->addr, text, sizeof(text));
+	snprintf(ac->prefix, sizeof(ac->prefix), "%s/%u", text, ac->len);
+	for (j = 0; j < i; j++)
+		if (!strcmp(cfg->anycast[j].prefix, ac->prefix))
+			return parse_err(p, node_line(v[AC_PREFIX]), field,
+					 "'%s' is listed twice (first at line %d)", ac->prefix,
+					 cfg->anycast[j].line);
+
+	if (v[AC_PROTOCOL]) {
+		ret = get_str_max(p, v[AC_PROTOCOL], join(field, path, "protocol"), ac->protocol,
+				  sizeof(ac->protocol));
+		if (ret)
+			return ret;
+		if (!is_bird_symbol(ac->protocol))
+			return parse_err(p, node_line(v[AC_PROTOCOL]), field,
+					 "'%s' is not a BIRD protocol name ([A-Za-z_][A-Za-z0-9_]*)",
+					 show(p, ac->protocol));
+	} else {
+		/* anyedge_192_0_2_54_32: BIRD symbols have no dots or colons. */
+		snprintf(ac->protocol, sizeof(ac->protocol), "anyedge_%s", ac->prefix);
+		for (k = 0; ac->protocol[k]; k++)
+			if (ac->protocol[k] == '.' || ac->protocol[k] == ':' ||
+			    ac->protocol[k] == '/')
+				ac->protocol[k] = '_';
+	}
+	for (j = 0; j < i; j++)
+		if (!strcmp(cfg->anycast[j].protocol, ac->protocol))
+			return parse_err(p, ac->line, path,
+					 "protocol '%s' is used twice (first at line %d)",
+					 ac->protocol, cfg->anycast[j].line);
+
+	if (v[AC_POOLS]) {
+		ret = parse_anycast_deps(p, v[AC_POOLS], join(field, path, "pools"), cfg, ac);
+		if (ret)
+			return ret;
+	}
+	ac->min_healthy = ac->n_pools;
+	if (v[AC_MIN_HEALTHY]) {
+		ret = get_uint(p, v[AC_MIN_HEALTHY], join(field, path, "min_healthy"),
+			       ac->n_pools ? 1 : 0, ac->n_pools, &n);
+		if (ret)
+			return ret;
+		ac->min_healthy = n;
+	}
+	ac->hold_down_ms = 5000;
+	if (v[AC_HOLD_DOWN]) {
+		ret = get_ms(p, v[AC_HOLD_DOWN], join(field, path, "hold_down_ms"), 0, 86400000,
+			     &ac->hold_down_ms);
+		if (ret)
+			return ret;
+	}
+	ac->backoff_max_ms = 300000;
+	if (v[AC_BACKOFF_MAX]) {
+		ret = get_ms(p, v[AC_BACKOFF_MAX], join(field, path, "backoff_max_ms"),
+			     ac->hold_down_ms, 86400000, &ac->backoff_max_ms);
+		if (ret)
+			return ret;
+	} else if (ac->backoff_max_ms < ac->hold_down_ms) {
+		ac->backoff_max_ms = ac->hold_down_ms;
+	}
+	ac->lease = cfg->route.lease;
+	if (v[AC_LEASE])
+		return get_bool(p, v[AC_LEASE], join(field, path, "lease"), &ac->lease);
+	return 0;
+}
+
+static int parse_anycast(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	char path[CFG_FIELD_LEN];
+	size_t i, n;
+	int ret;
+
+	ret = get_list(p, node, "anycast", 0, EDGE_CFG_MAX_ANYCAST, &n);
+	if (ret || !n)
+		return ret;
+	cfg->anycast = calloc(n, sizeof(*cfg->anycast));
+	if (!cfg->anycast)
+		return oom_err(p);
+	cfg->n_anycast = n;
+	for (i = 0; i < n; i++) {
+		ret = parse_anycast_one(p, seq_item(p, node, i), item(path, "anycast", i), cfg, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_config *cfg)
 {
 	yaml_node_t *v[ROOT__N];
@@ -2354,8 +3186,19 @@ static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_con
 		if (ret)
 			return ret;
 	}
-	if (v[ROOT_DNS])
-		return parse_dns(p, v[ROOT_DNS], cfg);
+	if (v[ROOT_DNS]) {
+		ret = parse_dns(p, v[ROOT_DNS], cfg);
+		if (ret)
+			return ret;
+	}
+	/* Route before anycast: its lease is the prefixes' default. */
+	if (v[ROOT_ROUTE]) {
+		ret = parse_route(p, v[ROOT_ROUTE], cfg);
+		if (ret)
+			return ret;
+	}
+	if (v[ROOT_ANYCAST])
+		return parse_anycast(p, v[ROOT_ANYCAST], cfg);
 	return 0;
 }
 
@@ -2429,6 +3272,7 @@ int edge_config_parse(const char *buf, size_t len, const char *name, struct edge
 	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
 	snprintf(cfg->pin_path, sizeof(cfg->pin_path), "%s", EDGE_PIN_DEFAULT);
 	cfg->dns_udp_size = EDGE_DNS_UDP_SIZE;
+	route_defaults(&cfg->route);
 	ret = parse_root(&p, yaml_document_get_root_node(&doc), cfg);
 
 out_doc:
@@ -2512,7 +3356,10 @@ void edge_config_free(struct edge_config *cfg)
 	free(cfg->ifaces);
 	free(cfg->vips);
 	free(cfg->records);
+	for (i = 0; i < cfg->n_pools; i++)
+		free(cfg->pools[i].checks);
 	free(cfg->pools);
+	free(cfg->anycast);
 	free(cfg->zones);
 	for (i = 0; i < cfg->n_rrsets; i++)
 		free(cfg->rrsets[i].geo);

@@ -8,10 +8,12 @@
 
 #include <limits.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdbool.h>
 
 #include "anyedge.h"
+#include "health.h"
 
 enum edge_attach_mode {
 	EDGE_ATTACH_AUTO = 0, /* native, falling back to skb with a warning */
@@ -67,14 +69,31 @@ enum edge_cfg_out_of_zone {
 	EDGE_CFG_OOZ_PASS = 1,	 /* leave to a local fallback server */
 };
 
-/* An answer pool: the addresses one region or PoP answers with. */
+/* Health checks per pool: one per address (check:) plus explicit ones (checks:). */
+#define EDGE_CFG_MAX_POOL_CHECKS 32
+
+/* A health check of the config: validated, defaults filled (health.h). */
+struct edge_cfg_check {
+	struct edge_check_cfg check; /* name: "POOL TYPE ADDR:PORT" unless given */
+	int line;
+};
+
+/*
+ * An answer pool: the addresses one region or PoP answers with. With
+ * health checks the pool is up while at least min_up of its checks are
+ * UP; checks start DOWN, so a checked pool starts down until rise is
+ * reached. Without checks `up` stays as configured (anyedgectl may set it).
+ */
 struct edge_cfg_pool {
 	char name[EDGE_CFG_NAME_LEN];
 	__u8 a[EDGE_DNS_MAX_RR][4];
 	__u8 aaaa[EDGE_DNS_MAX_RR][16];
 	__u8 n_a;
 	__u8 n_aaaa;
-	bool up; /* initial health */
+	bool up; /* initial health (the only health without checks) */
+	struct edge_cfg_check *checks;
+	size_t n_checks;
+	unsigned int min_up; /* checks UP for the pool to be up: 1..n_checks, default 1 */
 	int line;
 };
 
@@ -214,6 +233,58 @@ struct edge_cfg_service {
 	int line;
 };
 
+/* Route signalling (DESIGN.md §3): how anyedged tells BGP about its prefixes. */
+enum edge_route_backend {
+	EDGE_ROUTE_BIRD = 0, /* BIRD: tun lease and/or static protocols (default) */
+	EDGE_ROUTE_EXABGP,   /* ExaBGP process API: lines on stdout */
+	EDGE_ROUTE_HOOK,     /* a command run with PREFIX STATE */
+	EDGE_ROUTE_NONE,     /* compute and report states, signal nothing */
+};
+
+/* What to do when every health check fails at once (the checker lost its network). */
+enum edge_guard_policy {
+	EDGE_GUARD_STAY = 0, /* keep announced prefixes announced; log loudly */
+	EDGE_GUARD_WITHDRAW, /* follow the checks like any other failure */
+};
+
+#define EDGE_CFG_MAX_ANYCAST 64
+#define EDGE_CFG_MAX_DEPS    16
+#define EDGE_CFG_PROTO_LEN   65 /* a BIRD symbol: 64 + NUL */
+#define EDGE_CFG_HOOK_LEN    1024
+
+struct edge_cfg_route {
+	enum edge_route_backend backend;
+	char bird_socket[108];		   /* default /run/bird/bird.ctl */
+	char hook[EDGE_CFG_HOOK_LEN];	   /* EDGE_ROUTE_HOOK: the command (no shell) */
+	unsigned int hook_timeout_ms;	   /* killed after: 5000 */
+	unsigned int tick_ms;		   /* re-assert period: 1000 */
+	bool lease;			   /* default for anycast[].lease: true */
+	char lease_ifname[IF_NAMESIZE];	   /* the tun device: "anyedge0" */
+	enum edge_guard_policy guard;	   /* default stay */
+	unsigned int guard_window_ms;	   /* "at once": all DOWN within: 10000 */
+	bool drain_community;		   /* tag (65535, 0) before withdrawing */
+	unsigned int drain_timeout_ms;	   /* longest drain: 10000 */
+	unsigned long long drain_rate_pps; /* drained below this VIP packet rate: 10 */
+	bool set;			   /* a route: section was given */
+	int line;
+};
+
+/* An anycast prefix and the health it depends on. */
+struct edge_cfg_anycast {
+	char prefix[INET6_ADDRSTRLEN + 4]; /* canonical "192.0.2.54/32" */
+	__u8 addr[16];			   /* IPv4 in the first 4 bytes */
+	__u8 family;			   /* AF_INET or AF_INET6 */
+	__u8 len;
+	char protocol[EDGE_CFG_PROTO_LEN]; /* BIRD static protocol; default anyedge_ADDR_LEN */
+	__u16 pools[EDGE_CFG_MAX_DEPS];	   /* indexes into edge_config.pools */
+	size_t n_pools;
+	unsigned int min_healthy;	   /* deps up to announce: default all */
+	unsigned int hold_down_ms;	   /* healthy this long before re-announcing: 5000 */
+	unsigned int backoff_max_ms;	   /* hold-down doubles per flap up to: 300000 */
+	bool lease;			   /* carry it on the tun lease (bird backend) */
+	int line;
+};
+
 struct edge_config {
 	char file[PATH_MAX];	 /* as given, for messages */
 	char pin_path[PATH_MAX]; /* default EDGE_PIN_DEFAULT */
@@ -235,6 +306,9 @@ struct edge_config {
 	struct edge_cfg_lb lb;
 	struct edge_cfg_service *services; /* their VIPs are also in vips[] (EDGE_VIP_F_LB) */
 	size_t n_services;
+	struct edge_cfg_route route;
+	struct edge_cfg_anycast *anycast;
+	size_t n_anycast;
 };
 
 /*
@@ -256,5 +330,7 @@ void edge_config_free(struct edge_config *cfg);
 int edge_dns_name_to_wire(const char *name, __u8 *wire, size_t size);
 
 const char *edge_attach_mode_str(enum edge_attach_mode mode);
+const char *edge_route_backend_str(enum edge_route_backend backend);
+const char *edge_guard_policy_str(enum edge_guard_policy policy);
 
 #endif /* EDGE_CONFIG_H */
