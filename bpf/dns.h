@@ -670,7 +670,8 @@ static __always_inline int dns_reply_headers(struct xdp_md *ctx, struct edge_pkt
 		ip6->daddr = a6;
 		ip6->payload_len = bpf_htons(udp_len);
 		ip6->hop_limit = 64;
-		sum += bpf_htonl(udp_len) + bpf_htonl(IPPROTO_UDP);
+		/* 64-bit add: the two 32-bit words can carry (udp_len 0x1f7 does). */
+		sum += (__u64)bpf_htonl(udp_len) + bpf_htonl(IPPROTO_UDP);
 #pragma unroll
 		for (i = 0; i < 4; i++)
 			sum += (__u64)ip6->saddr.in6_u.u6_addr32[i] + ip6->daddr.in6_u.u6_addr32[i];
@@ -694,10 +695,28 @@ static __always_inline int dns_reply_headers(struct xdp_md *ctx, struct edge_pkt
  * Make the frame delta bytes longer (or shorter). Growing at the tail is
  * cheapest, but a driver may leave no tailroom: native XDP on veth often
  * has only a few bytes after small frames, while it always reserves
- * XDP_PACKET_HEADROOM in front. Then grow at the head and move the first
- * keep bytes (headers and question) to the new start; whatever follows
- * them is overwritten by the answer anyway.
+ * XDP_PACKET_HEADROOM in front (of which bpf_xdp_adjust_head keeps room
+ * for a struct xdp_frame: 216 bytes usable on 6.x). Then grow at the
+ * head, or, for a bigger answer (eight AAAA records add 224 bytes), as
+ * much as the head has and the rest at the tail; move the first keep
+ * bytes (headers and question) to the new start; whatever follows them is
+ * overwritten by the answer anyway.
  */
+#define DNS_HEAD_GROW_MAX 216	/* XDP_PACKET_HEADROOM - sizeof(struct xdp_frame) */
+#define DNS_HEAD_GROW_MIN 192	/* if struct xdp_frame ever grows */
+
+/* Grow head bytes at the front and delta - head at the tail, or nothing. */
+static __always_inline int dns_grow_split(struct xdp_md *ctx, int delta, int head)
+{
+	if (delta <= head || bpf_xdp_adjust_tail(ctx, delta - head))
+		return -1;
+	if (bpf_xdp_adjust_head(ctx, -head)) {
+		bpf_xdp_adjust_tail(ctx, head - delta); /* undo */
+		return -1;
+	}
+	return 0;
+}
+
 static __always_inline int dns_resize(struct xdp_md *ctx, struct edge_scratch *scr, int delta,
 				      __u32 keep)
 {
@@ -711,7 +730,9 @@ static __always_inline int dns_resize(struct xdp_md *ctx, struct edge_scratch *s
 		return EDGE_R_dns_xdp_error;
 	if (bpf_xdp_load_bytes(ctx, 0, scr->frame, keep))
 		return EDGE_R_dns_xdp_error;
-	if (bpf_xdp_adjust_head(ctx, -delta))
+	if (bpf_xdp_adjust_head(ctx, -delta) &&
+	    dns_grow_split(ctx, delta, DNS_HEAD_GROW_MAX) &&
+	    dns_grow_split(ctx, delta, DNS_HEAD_GROW_MIN))
 		return EDGE_R_dns_no_room;
 	if (bpf_xdp_store_bytes(ctx, 0, scr->frame, keep))
 		return EDGE_R_dns_xdp_error;
@@ -771,7 +792,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 	void *data, *data_end;
 	struct edge_dnshdr *dns;
 	__u8 owner[2], tc = 0;
-	bool ecs;
+	bool ecs, aa;
 	__u64 sum;
 	int r;
 
@@ -794,6 +815,8 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		auth_len = 2 + soa->len;
 	}
 	ecs = query->has_ecs && plan->reason != EDGE_R_dns_formerr;
+	aa = plan->reason == EDGE_R_dns_answered || plan->reason == EDGE_R_dns_nodata ||
+	     plan->reason == EDGE_R_dns_nxdomain;
 	if (query->has_opt)
 		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
 
@@ -823,7 +846,11 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 	dns = edge_pkt_ptr(ctx, dns_off);
 	if ((void *)(dns + 1) > data_end)
 		return EDGE_R_dns_xdp_error;
-	dns->flags = bpf_htons(DNS_F_QR | DNS_F_AA | (tc ? DNS_F_TC : 0) |
+	/*
+	 * AA only when the reply speaks for zone data: not on REFUSED,
+	 * FORMERR or BADVERS (RFC 1035 4.1.1; Knot, NSD and BIND agree).
+	 */
+	dns->flags = bpf_htons(DNS_F_QR | (aa ? DNS_F_AA : 0) | (tc ? DNS_F_TC : 0) |
 			       (query->flags & (DNS_F_RD | DNS_F_CD)) | plan->rcode);
 	dns->ancount = bpf_htons(ans_len ? ans->count : 0);
 	dns->nscount = bpf_htons(auth_len ? 1 : 0);

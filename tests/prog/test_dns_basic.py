@@ -12,6 +12,10 @@ import dns.rcode
 from edgetest import (XDP_DROP, XDP_PASS, XDP_TX, Reply, TestRun, answer_set, eq, eth, ip4_hdr,
                       main, query, tcp4_frame, test, udp4_frame, udp6_frame)
 
+# A 255-byte wire name (the maximum): l{63}.m{63}.n{63}.o{49}.example.com.
+LONG_REL = ".".join(c * n for c, n in (("l", 63), ("m", 63), ("n", 63), ("o", 49)))
+LONG = LONG_REL + ".example.com"
+
 CONFIG = """
 interfaces:
   - name: lo
@@ -46,12 +50,16 @@ dns:
         - name: deep.sub
           type: A
           values: [198.51.100.13]
+        - name: {LONG_REL}
+          type: AAAA
+          values: ["2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4",
+                   "2001:db8::5", "2001:db8::6", "2001:db8::7", "2001:db8::8"]
         - name: eight
           type: AAAA
           ttl: 5
           values: ["2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4",
                    "2001:db8::5", "2001:db8::6", "2001:db8::7", "2001:db8::8"]
-"""
+""".replace("{LONG_REL}", LONG_REL)
 
 WWW_A = ["198.51.100.10", "198.51.100.11"]
 
@@ -143,6 +151,19 @@ def dns_eight_records_answered(t):
 
 
 @test
+def dns_longest_name_eight_records_odd_length_checksum(t):
+    # 12 + 255 + 4 + 8 * 28 = 495 bytes: an odd reply, answers at an odd offset,
+    # and UDP length 503 = 0x1f7: over IPv6 the pseudo-header words carry.
+    for edns in (None, 0):
+        for frame in (udp4_frame(query(LONG, "AAAA", edns=edns)),
+                      udp6_frame(query(LONG, "AAAA", edns=edns)),
+                      udp4_frame(query(LONG.upper(), "AAAA", edns=edns))):
+            rep = answered(t, frame)
+            eq(len(answer_set(rep.msg)), 8, "eight AAAA records")
+            eq(len(rep.payload), 495 + (11 if edns is not None else 0), "reply length")
+
+
+@test
 def dns_edns_opt_echoed_with_our_size(t):
     rep = answered(t, udp4_frame(query("www.example.com", "A", edns=0, payload=4096)))
     eq(rep.msg.edns, 0, "EDNS version")
@@ -201,7 +222,9 @@ def negative(t, frame, reason, rcode, qid=0x4242):
     m = rep.msg
     eq(m.id, qid, "DNS id")
     eq(m.rcode(), rcode, "rcode")
-    assert m.flags & dns.flags.AA, "AA set"
+    # AA for zone data only: NXDOMAIN and NODATA, not REFUSED/FORMERR/BADVERS.
+    eq(bool(m.flags & dns.flags.AA), rcode in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN),
+       "AA set iff the reply is from zone data")
     eq(m.answer, [], "no answer records")
     return rep
 
