@@ -12,7 +12,11 @@ PKGS=(
 	dnsutils knot-dnsutils		# dig, kdig
 	python3 python3-dnspython	# packet tests
 	bird2				# BGP: route signalling tests
+	knot				# reference/fallback DNS server (e2e)
+	libmaxminddb-dev		# MMDB GeoIP databases
 )
+# Daemons the tests start themselves, never the system's service.
+SERVICES=(knot)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -29,5 +33,24 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "install-deps: installing ${missing[*]}"
+# Keep package installs from starting services (a running knotd would hold
+# port 53): invoke-rc.d asks policy-rc.d, and 101 means "not allowed".
+policy=/usr/sbin/policy-rc.d
+own_policy=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get update
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+[ -z "$own_policy" ] || { rm -f "$policy"; trap - EXIT; }
+# Installed but neither running nor enabled at boot.
+for s in "${SERVICES[@]}"; do
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now "$s" >/dev/null 2>&1 || true
+	elif command -v update-rc.d >/dev/null; then
+		update-rc.d "$s" disable >/dev/null 2>&1 || true
+	fi
+done

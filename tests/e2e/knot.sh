@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Knot DNS beside anyedge in the e2e tests (source after lib.sh): one
+# knotd per call of start_knotd, with its own config, rundir, storage and
+# control socket under $TMP, serving the zone files anyedged --emit-zone
+# writes from the same config. Stopped by lib.sh's cleanup (PIDS).
+
+KNOTD=${KNOTD:-/usr/sbin/knotd}
+KNOTC=${KNOTC:-/usr/sbin/knotc}
+
+# write_knot_config DIR ZONEDIR ADDR...: a knotd.conf in DIR listening on
+# ADDR@53 for every ADDR, serving every DIR/ZONEDIR/*.zone; prints its path.
+write_knot_config()
+{
+	local dir=$1 zonedir=$2 f zone
+	shift 2
+
+	mkdir -p "$dir/storage" "$dir/run" || return 1
+	f=$dir/knotd.conf
+	{
+		echo "server:"
+		echo "    rundir: \"$dir/run\""
+		echo "    user: root:root"
+		echo "    pidfile: \"$dir/run/knot.pid\""
+		echo "    edns-client-subnet: on"
+		printf '    listen: [ '
+		printf '"%s@53", ' "$@" | sed 's/, $//'
+		echo ' ]'
+		echo "control:"
+		echo "    listen: \"$dir/run/knot.sock\""
+		echo "log:"
+		echo "  - target: stderr"
+		echo "    any: info"
+		echo "database:"
+		echo "    storage: \"$dir/storage\""
+		echo "template:"
+		echo "  - id: default"
+		echo "    storage: \"$zonedir\""
+		echo "    semantic-checks: on"
+		echo "    journal-content: none"
+		echo "    zonefile-sync: -1"
+		echo "    zonefile-load: whole"
+		echo "zone:"
+		for zone in "$zonedir"/*.zone; do
+			zone=${zone##*/}
+			echo "  - domain: \"${zone%.zone}\""
+			echo "    file: \"$zone\""
+		done
+	} >"$f"
+	echo "$f"
+}
+
+# start_knotd NS CONF LOG ZONE...: run knotd in netns NS and wait (10 s at
+# most) until it serves every ZONE. Sets KNOT_PID.
+start_knotd()
+{
+	local ns=$1 conf=$2 log=$3 n=100 zone ok
+	shift 3
+
+	in_ns "$ns" "$KNOTD" -c "$conf" >"$log" 2>&1 </dev/null &
+	KNOT_PID=$!
+	PIDS+=("$KNOT_PID")
+	while [ "$n" -gt 0 ]; do
+		if ! alive "$KNOT_PID"; then
+			echo "knotd exited before serving; log:"
+			sed 's/^/  | /' "$log"
+			return 1
+		fi
+		ok=1
+		for zone in "$@"; do
+			grep -q "\[$zone\.\] loaded, serial" "$log" || ok=
+		done
+		[ -n "$ok" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "knotd did not load $* in 10 s; log:"
+	sed 's/^/  | /' "$log"
+	return 1
+}
