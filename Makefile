@@ -21,6 +21,8 @@ CPPFLAGS   += -Iinclude -Iuser -I$(BUILD)
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC)
 LDLIBS_BPF := -lxdp -lbpf -lelf -lz
 LDLIBS_YAML:= -lyaml
+LDLIBS_CTL := -ljson-c -lmicrohttpd -lpthread	# control socket (JSON), metrics (HTTP)
+LDLIBS_SD  := -lsystemd				# sd_notify: the daemon only
 
 BPF_SRC    := bpf/edge.bpf.c
 BPF_HDRS   := $(wildcard bpf/*.h) $(wildcard include/*.h)
@@ -28,7 +30,8 @@ USER_HDRS  := $(wildcard user/*.h) $(wildcard include/*.h)
 
 # Userspace pieces shared by the daemon, the CLI and the tests.
 LIB_SRCS   := user/config.c user/log.c user/loader.c user/stats.c user/maglev.c user/route_bird.c \
-	      user/dns_compile.c user/zonefile.c user/health.c user/evloop.c
+	      user/dns_compile.c user/zonefile.c user/health.c user/evloop.c \
+	      user/control.c user/daemon.c user/metrics.c
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
@@ -84,15 +87,15 @@ $(BUILD)/obj/unit/%.o: tests/unit/%.c $(USER_HDRS) $(wildcard tests/unit/*.h) | 
 
 $(BUILD)/anyedged: $(BUILD)/obj/anyedged.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL) $(LDLIBS_SD)
 
 $(BUILD)/anyedgectl: $(BUILD)/obj/anyedgectl.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 $(BUILD)/test_unit: $(UNIT_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 $(BUILD)/obj/edge-testrun.o: tests/prog/edge-testrun.c $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -100,7 +103,7 @@ $(BUILD)/obj/edge-testrun.o: tests/prog/edge-testrun.c $(USER_HDRS) $(BUILD)/edg
 
 $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
 BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench
@@ -111,7 +114,7 @@ $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h $(USER_HDRS) $(
 
 $(BUILD)/dns_bench: $(BUILD)/obj/bench_dns_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 $(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
 	$(call msg,LINK,$@)
@@ -119,7 +122,7 @@ $(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
 
 $(BUILD)/maglev_bench: $(BUILD)/obj/bench_maglev_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)

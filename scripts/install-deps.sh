@@ -14,6 +14,10 @@ PKGS=(
 	bird2				# BGP: route signalling tests
 	knot				# reference/fallback DNS server (e2e)
 	libmaxminddb-dev		# MMDB GeoIP databases
+	libjson-c-dev			# control socket: JSON requests and replies
+	libmicrohttpd-dev		# metrics: Prometheus endpoint over HTTP
+	libsystemd-dev			# sd_notify: Type=notify, watchdog
+	curl socat			# control/metrics tests
 )
 # Daemons the tests start themselves, never the system's service.
 SERVICES=(knot)

@@ -13,13 +13,18 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "config.h"
+#include "control.h"
 #include "daemon.h"
 #include "evloop.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "zonefile.h"
 
 static void usage(FILE *f)
@@ -94,6 +99,26 @@ static void warn_restart_only(const struct edge_config *old, const struct edge_c
 		pr_warn("reload: pin_path changes take effect on restart only\n");
 	if (old->dns_udp_size != new->dns_udp_size)
 		pr_warn("reload: dns.udp_size changes take effect on restart only\n");
+	if (strcmp(old->control.socket, new->control.socket) ||
+	    old->control.timeout_ms != new->control.timeout_ms)
+		pr_warn("reload: control changes take effect on restart only\n");
+	if (strcmp(old->metrics.listen, new->metrics.listen))
+		pr_warn("reload: metrics.listen changes take effect on restart only\n");
+}
+
+static void reload_done(struct edged *d, int ret, const char *err)
+{
+	d->reload_at = time(NULL);
+	if (ret) {
+		d->n_reload_failures++;
+		snprintf(d->reload_err, sizeof(d->reload_err), "%s", err);
+	} else {
+		d->n_reloads++;
+		d->reload_err[0] = '\0';
+	}
+	if (d->metrics)
+		edge_metrics_update(d->metrics);
+	sd_notify(0, "READY=1");
 }
 
 int edged_reload(struct edged *d, char *err, size_t errlen)
@@ -102,9 +127,11 @@ int edged_reload(struct edged *d, char *err, size_t errlen)
 	char why[1024];
 	int ret;
 
+	sd_notify(0, "RELOADING=1");
 	ret = edge_config_load(d->config_path, &next, err, errlen);
 	if (ret) {
 		pr_warn("reload failed, keeping the running configuration: %s\n", err);
+		reload_done(d, ret, err);
 		return ret;
 	}
 	warn_restart_only(&d->cfg, &next);
@@ -116,14 +143,18 @@ int edged_reload(struct edged *d, char *err, size_t errlen)
 		if (edge_dp_sync(&d->dp, &d->cfg, why, sizeof(why)))
 			pr_warn("restoring failed too: %s\n", why);
 		edge_config_free(&next);
+		reload_done(d, ret, err);
 		return ret;
 	}
 	/* Keep start-time-only settings as they are actually running. */
 	memcpy(next.pin_path, d->cfg.pin_path, sizeof(next.pin_path));
 	next.dns_udp_size = d->cfg.dns_udp_size;
+	next.control = d->cfg.control;
+	next.metrics = d->cfg.metrics;
 	edge_config_free(&d->cfg);
 	d->cfg = next;
 	pr_info("reloaded\n");
+	reload_done(d, 0, "");
 	return 0;
 }
 
@@ -154,6 +185,88 @@ static void on_signal(struct edge_loop *loop, int fd, uint32_t events, void *arg
 		edge_loop_stop(loop, 0);
 		return;
 	}
+}
+
+/* reload: the same as SIGHUP, with the reason of a failure in the reply. */
+static int cmd_reload(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		      char *err, size_t errlen)
+{
+	struct edged *d = arg;
+	int ret;
+
+	(void)req;
+	pr_info("control: reloading %s\n", d->config_path);
+	ret = edged_reload(d, err, errlen);
+	if (ret)
+		return ret;
+	*data = json_object_new_object();
+	json_object_object_add(*data, "config", json_object_new_string(d->config_path));
+	json_object_object_add(*data, "reloads", json_object_new_int64(d->n_reloads));
+	return 0;
+}
+
+static void on_metrics_tick(struct edge_loop *loop, struct edge_timer *t, void *arg)
+{
+	struct edged *d = arg;
+
+	(void)loop, (void)t;
+	edge_metrics_update(d->metrics);
+}
+
+static void on_watchdog(struct edge_loop *loop, struct edge_timer *t, void *arg)
+{
+	(void)loop, (void)t, (void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/*
+ * Control socket, metrics and systemd: everything that makes the running
+ * daemon reachable. Called once the data path is attached.
+ */
+static int start_services(struct edged *d, char *err, size_t errlen)
+{
+	uint64_t usec = 0;
+	int ret;
+
+	ret = edge_ctl_listen(d->ctl, d->loop, d->cfg.control.socket, d->cfg.control.timeout_ms,
+			      err, errlen);
+	/*
+	 * Several daemons on one host (tests, labs) would all want the
+	 * default path: only the first gets it unless each sets its own.
+	 */
+	if (ret == -EADDRINUSE && !strcmp(d->cfg.control.socket, EDGE_CTL_SOCKET_DEFAULT)) {
+		pr_warn("%s; running without a control socket (set control.socket)\n", err);
+		ret = 0;
+	}
+	if (ret)
+		return ret;
+	edge_metrics_update(d->metrics);
+	if (d->cfg.metrics.listen[0]) {
+		char why[256];
+
+		ret = edge_metrics_start(d->metrics, (struct sockaddr *)&d->cfg.metrics.addr,
+					 d->cfg.metrics.addr_len, edge_dp_stats_fd(&d->dp), why,
+					 sizeof(why));
+		if (ret) {
+			snprintf(err, errlen, "%s:%d: metrics.listen %s: %s", d->cfg.file,
+				 d->cfg.metrics.line, d->cfg.metrics.listen, why);
+			return ret;
+		}
+		if (!edge_loop_timer_add(d->loop, EDGE_METRICS_PERIOD_MS, EDGE_METRICS_PERIOD_MS,
+					 on_metrics_tick, d)) {
+			snprintf(err, errlen, "metrics timer: %s", strerror(errno));
+			return -errno;
+		}
+	}
+	/* Half the watchdog interval, as sd_watchdog_enabled(3) advises. */
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000) {
+		if (!edge_loop_timer_add(d->loop, 0, usec / 2000, on_watchdog, d)) {
+			snprintf(err, errlen, "watchdog timer: %s", strerror(errno));
+			return -errno;
+		}
+		pr_info("systemd watchdog: every %llu ms\n", (unsigned long long)usec / 2000);
+	}
+	return 0;
 }
 
 /*
@@ -201,6 +314,12 @@ static int check_interfaces(const struct edge_config *cfg, char *err, size_t err
 int main(int argc, char **argv)
 {
 	struct edged d = {};
+	const struct edge_ctl_cmd reload_cmd = {
+		.name = "reload",
+		.help = "re-read the config; a failure keeps the running one and says why",
+		.fn = cmd_reload,
+		.arg = &d,
+	};
 	char err[8192];
 	sigset_t set;
 	int ret;
@@ -234,12 +353,22 @@ int main(int argc, char **argv)
 		return ret ? 1 : 0;
 	}
 
+	d.started_ms = edge_now_ms();
+	d.started_at = time(NULL);
 	d.loop = edge_loop_new();
-	if (!d.loop) {
-		pr_warn("event loop: %s\n", strerror(errno));
+	d.ctl = edge_ctl_new();
+	d.metrics = edge_metrics_new();
+	if (!d.loop || !d.ctl || !d.metrics || edged_ctl_init(&d) ||
+	    edge_ctl_register(d.ctl, &reload_cmd)) {
+		pr_warn("cannot set up the daemon: %s\n", strerror(errno ?: ENOMEM));
+		edge_metrics_free(d.metrics);
+		edge_ctl_free(d.ctl);
+		edge_loop_free(d.loop);
 		edge_config_free(&d.cfg);
 		return 1;
 	}
+	/* Control clients that hang up must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Signals are read from a signalfd in run(); block them first. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -259,10 +388,20 @@ int main(int argc, char **argv)
 	ret = edge_dp_attach(&d.dp, &d.cfg, err, sizeof(err));
 	if (ret)
 		goto err_close;
-	pr_info("ready: %zu interfaces, %zu VIPs, %zu DNS record sets; maps pinned under %s\n",
-		d.dp.n_att, d.cfg.n_vips, d.cfg.n_records, d.cfg.pin_path);
+	ret = start_services(&d, err, sizeof(err));
+	if (ret)
+		goto err_close;
+	pr_info("ready: %zu interfaces, %zu VIPs, %zu DNS record sets; maps pinned under %s; "
+		"control socket %s\n",
+		d.dp.n_att, d.cfg.n_vips, d.cfg.n_records, d.cfg.pin_path, d.cfg.control.socket);
+	sd_notifyf(0, "READY=1\nSTATUS=serving on %zu interfaces\nMAINPID=%d", d.dp.n_att,
+		   (int)getpid());
 
 	ret = run(&d, &set);
+	sd_notify(0, "STOPPING=1");
+	edge_metrics_free(d.metrics);
+	edge_ctl_free(d.ctl);
+	free(d.drained);
 	edge_loop_free(d.loop);
 	edge_dp_close(&d.dp);
 	edge_config_free(&d.cfg);
@@ -272,6 +411,8 @@ err_close:
 	edge_dp_close(&d.dp);
 err_cfg:
 	pr_warn("%s\n", err);
+	edge_metrics_free(d.metrics);
+	edge_ctl_free(d.ctl);
 	edge_loop_free(d.loop);
 	edge_config_free(&d.cfg);
 	return 1;

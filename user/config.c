@@ -60,8 +60,9 @@ struct parser {
 };
 
 /* Mapping schemas: the allowed keys, NULL-terminated, and their indexes. */
-static const char *const root_keys[] = {"pin_path", "interfaces", "vips",  "dns",	  "geo",
-					"lb",	    "services",	  "route", "anycast", NULL};
+static const char *const root_keys[] = {"pin_path", "interfaces", "vips",    "dns",
+					"geo",	    "lb",	  "services", "route",
+					"anycast",  "control",	  "metrics",  NULL};
 enum {
 	ROOT_PIN_PATH,
 	ROOT_INTERFACES,
@@ -72,8 +73,16 @@ enum {
 	ROOT_SERVICES,
 	ROOT_ROUTE,
 	ROOT_ANYCAST,
+	ROOT_CONTROL,
+	ROOT_METRICS,
 	ROOT__N
 };
+
+static const char *const control_keys[] = {"socket", "timeout_ms", NULL};
+enum { CONTROL_SOCKET, CONTROL_TIMEOUT_MS, CONTROL__N };
+
+static const char *const metrics_keys[] = {"listen", NULL};
+enum { METRICS_LISTEN, METRICS__N };
 
 static const char *const iface_keys[] = {"name", "mode", NULL};
 enum { IFACE_NAME, IFACE_MODE, IFACE__N };
@@ -3133,6 +3142,108 @@ static int parse_anycast(struct parser *p, const yaml_node_t *node, struct edge_
 	return 0;
 }
 
+static int parse_control(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	yaml_node_t *v[CONTROL__N];
+	unsigned long long n;
+	const char *s;
+	int ret;
+
+	ret = get_fields(p, node, "control", control_keys, v);
+	if (ret)
+		return ret;
+	if (v[CONTROL_SOCKET]) {
+		ret = get_str(p, v[CONTROL_SOCKET], "control.socket", &s);
+		if (ret)
+			return ret;
+		if (s[0] != '/' || strlen(s) >= sizeof(cfg->control.socket))
+			return parse_err(p, node_line(v[CONTROL_SOCKET]), "control.socket",
+					 "'%s' is not an absolute path of at most %zu bytes",
+					 show(p, s), sizeof(cfg->control.socket) - 1);
+		strcpy(cfg->control.socket, s);
+	}
+	if (v[CONTROL_TIMEOUT_MS]) {
+		ret = get_uint(p, v[CONTROL_TIMEOUT_MS], "control.timeout_ms", 100, 3600000, &n);
+		if (ret)
+			return ret;
+		cfg->control.timeout_ms = n;
+	}
+	return 0;
+}
+
+int edge_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = host;
+	unsigned long port;
+	size_t hl;
+	char *end;
+
+	colon = strrchr(s, ':');
+	if (!colon || colon == s || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !port || port > 65535)
+		return -EINVAL;
+	hl = colon - s;
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (!strcmp(host, "*")) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_any;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (hl < 3 || host[0] != '[' || host[hl - 1] != ']')
+		return -EINVAL;
+	host[hl - 1] = '\0';
+	h = host + 1;
+	if (inet_pton(AF_INET6, h, &s6->sin6_addr) != 1)
+		return -EINVAL;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	*len = sizeof(*s6);
+	return 0;
+}
+
+static int parse_metrics(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	yaml_node_t *v[METRICS__N];
+	const char *s;
+	int ret;
+
+	ret = get_fields(p, node, "metrics", metrics_keys, v);
+	if (ret)
+		return ret;
+	ret = require(p, node, "metrics", "listen", v[METRICS_LISTEN]);
+	if (ret)
+		return ret;
+	ret = get_str(p, v[METRICS_LISTEN], "metrics.listen", &s);
+	if (ret)
+		return ret;
+	if (strlen(s) >= sizeof(cfg->metrics.listen) ||
+	    edge_parse_listen(s, &cfg->metrics.addr, &cfg->metrics.addr_len))
+		return parse_err(p, node_line(v[METRICS_LISTEN]), "metrics.listen",
+				 "'%s' is not ADDR:PORT (192.0.2.1:9100, [2001:db8::1]:9100 "
+				 "or *:9100)", show(p, s));
+	strcpy(cfg->metrics.listen, s);
+	cfg->metrics.line = node_line(v[METRICS_LISTEN]);
+	return 0;
+}
+
 static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_config *cfg)
 {
 	yaml_node_t *v[ROOT__N];
@@ -3176,6 +3287,17 @@ static int parse_root(struct parser *p, const yaml_node_t *root, struct edge_con
 		return ret;
 	if (v[ROOT_SERVICES]) {
 		ret = parse_services(p, v[ROOT_SERVICES], cfg);
+		if (ret)
+			return ret;
+	}
+
+	if (v[ROOT_CONTROL]) {
+		ret = parse_control(p, v[ROOT_CONTROL], cfg);
+		if (ret)
+			return ret;
+	}
+	if (v[ROOT_METRICS]) {
+		ret = parse_metrics(p, v[ROOT_METRICS], cfg);
 		if (ret)
 			return ret;
 	}
@@ -3273,6 +3395,8 @@ int edge_config_parse(const char *buf, size_t len, const char *name, struct edge
 	snprintf(cfg->pin_path, sizeof(cfg->pin_path), "%s", EDGE_PIN_DEFAULT);
 	cfg->dns_udp_size = EDGE_DNS_UDP_SIZE;
 	route_defaults(&cfg->route);
+	snprintf(cfg->control.socket, sizeof(cfg->control.socket), "%s", EDGE_CTL_SOCKET_DEFAULT);
+	cfg->control.timeout_ms = 10000;
 	ret = parse_root(&p, yaml_document_get_root_node(&doc), cfg);
 
 out_doc:

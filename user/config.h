@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "anyedge.h"
 #include "health.h"
@@ -285,6 +286,23 @@ struct edge_cfg_anycast {
 	int line;
 };
 
+/* control: and metrics: (the daemon's control socket and Prometheus endpoint). */
+#define EDGE_CTL_SOCKET_DEFAULT "/run/anyedge/anyedged.sock"
+#define EDGE_CFG_SOCKET_LEN	108 /* sun_path */
+#define EDGE_CFG_LISTEN_LEN	64
+
+struct edge_cfg_control {
+	char socket[EDGE_CFG_SOCKET_LEN]; /* default EDGE_CTL_SOCKET_DEFAULT */
+	__u32 timeout_ms;		  /* idle clients are closed; default 10000 */
+};
+
+struct edge_cfg_metrics {
+	char listen[EDGE_CFG_LISTEN_LEN]; /* "ADDR:PORT" as given; "" = no metrics */
+	struct sockaddr_storage addr;	  /* listen, parsed */
+	socklen_t addr_len;
+	int line;
+};
+
 struct edge_config {
 	char file[PATH_MAX];	 /* as given, for messages */
 	char pin_path[PATH_MAX]; /* default EDGE_PIN_DEFAULT */
@@ -309,6 +327,8 @@ struct edge_config {
 	struct edge_cfg_route route;
 	struct edge_cfg_anycast *anycast;
 	size_t n_anycast;
+	struct edge_cfg_control control;
+	struct edge_cfg_metrics metrics;
 };
 
 /*
@@ -328,6 +348,12 @@ void edge_config_free(struct edge_config *cfg);
  * Returns the wire length (2..255) or -EINVAL.
  */
 int edge_dns_name_to_wire(const char *name, __u8 *wire, size_t size);
+
+/*
+ * "192.0.2.1:9100", "[2001:db8::1]:9100" (or "*:PORT" for every IPv6 and
+ * IPv4 address) into a socket address. 0 or -EINVAL.
+ */
+int edge_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
 const char *edge_attach_mode_str(enum edge_attach_mode mode);
 const char *edge_route_backend_str(enum edge_route_backend backend);

@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "evloop.h"
@@ -29,6 +31,12 @@ struct edged_override {
 	enum edged_override_mode mode; /* never AUTO while in the table */
 };
 
+#define EDGED_MAX_DRAINS  4096
+#define EDGED_BACKEND_LEN 48 /* INET6_ADDRSTRLEN */
+
+struct edge_ctl;
+struct edge_metrics;
+
 struct edged {
 	const char *config_path;   /* -c: re-read on every reload */
 	struct edge_config cfg;	   /* the running (last valid) configuration */
@@ -44,6 +52,27 @@ struct edged {
 	 */
 	struct edged_override overrides[EDGED_MAX_OVERRIDES];
 	size_t n_overrides;
+	/*
+	 * Backends drained by hand (anyedgectl drain), canonical address
+	 * text; kept across reloads until undrained. The load balancer
+	 * gives them no new flows.
+	 */
+	char (*drained)[EDGED_BACKEND_LEN];
+	size_t n_drained;
+	/* Called after an override or a drain changed (NULL: nobody cares yet). */
+	void (*on_override)(struct edged *d, const char *prefix, void *arg);
+	void *on_override_arg;
+	void (*on_drain)(struct edged *d, const char *backend, void *arg);
+	void *on_drain_arg;
+
+	struct edge_ctl *ctl;	       /* control socket and its command table */
+	struct edge_metrics *metrics;  /* Prometheus endpoint and its providers */
+	uint64_t started_ms;	       /* edge_now_ms() at start */
+	time_t started_at;	       /* wall clock at start */
+	unsigned int n_reloads;	       /* successful reloads */
+	unsigned int n_reload_failures;
+	time_t reload_at;	       /* wall clock of the last attempt; 0: none */
+	char reload_err[512];	       /* reason of the last failure; "" if it worked */
 };
 
 /*
@@ -52,5 +81,32 @@ struct edged {
  * err holds the reason (e.g. "edge.yaml:12: vips: ...").
  */
 int edged_reload(struct edged *d, char *err, size_t errlen);
+
+/* ---- user/daemon.c ---- */
+
+/*
+ * "192.0.2.0/24", "2001:db8::/32", or an address alone (/32, /128) into
+ * its canonical text; host bits must be zero. 0 or -EINVAL (reason in err).
+ */
+int edged_prefix_canon(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+/* An address into its canonical text. 0 or -EINVAL. */
+int edged_addr_canon(const char *in, char *out, size_t outlen);
+
+/* The override of a prefix (canonical text); EDGED_OVR_AUTO if none. */
+enum edged_override_mode edged_override_get(const struct edged *d, const char *prefix);
+/* Set (AUTO clears) the override of a canonical prefix. 0, -ENOSPC. */
+int edged_override_set(struct edged *d, const char *prefix, enum edged_override_mode mode);
+const char *edged_override_str(enum edged_override_mode mode);
+
+bool edged_is_drained(const struct edged *d, const char *backend);
+/* Drain or undrain a canonical backend address. 0, -ENOMEM, -ENOSPC. */
+int edged_drain_set(struct edged *d, const char *backend, bool drain);
+
+/*
+ * Register the built-in control commands (status, stats, pools, pool,
+ * backends, drain, undrain, announce, withdraw, auto) and metrics
+ * providers on d->ctl and d->metrics. 0 or -errno.
+ */
+int edged_ctl_init(struct edged *d);
 
 #endif /* EDGE_DAEMON_H */

@@ -179,6 +179,16 @@ int edge_dp_stats_fd(const struct edge_dp *dp)
 	return bpf_map__fd(dp->skel->maps.edge_stats);
 }
 
+int edge_dp_map_fd(const struct edge_dp *dp, const char *name)
+{
+	int fd;
+
+	if (!dp->skel)
+		return -ENOENT;
+	fd = bpf_object__find_map_fd_by_name(dp->skel->obj, name);
+	return fd < 0 ? -ENOENT : fd;
+}
+
 static int cmp_bytes16(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct edge_vip_key));

@@ -52,6 +52,8 @@ void edge_dp_close(struct edge_dp *dp);
 
 int edge_dp_prog_fd(const struct edge_dp *dp);
 int edge_dp_stats_fd(const struct edge_dp *dp);
+/* A map of the loaded program by name (EDGE_MAP_*): fd or -ENOENT. */
+int edge_dp_map_fd(const struct edge_dp *dp, const char *name);
 
 /* "native" / "skb" for messages. */
 const char *edge_xdp_mode_str(enum xdp_attach_mode mode);

@@ -517,7 +517,8 @@ TEST(config_root_must_be_mapping)
 TEST(config_unknown_key_rejected_with_line)
 {
 	PARSE_ERR(MINIMAL "pinpath: /x\n", "t.yaml:5: pinpath: ",
-		  "unknown key (expected one of: pin_path, interfaces, vips, dns, geo, lb, services, route, anycast)");
+		  "unknown key (expected one of: pin_path, interfaces, vips, dns, geo, lb, services, "
+		  "route, anycast");
 	PARSE_ERR("interfaces:\n  - name: eth0\n    mdoe: skb\n",
 		  "t.yaml:3: interfaces[0].mdoe: ", "unknown key (expected one of: name, mode)");
 	PARSE_ERR(MINIMAL "    dsn: true\n", "t.yaml:5: vips[0].dsn: ", "unknown key");

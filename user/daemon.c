@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Daemon state shared by its modules (see daemon.h): the manual route
+ * overrides and drains, and the built-in control commands and metrics
+ * that show the daemon's own state. Modules add theirs through the same
+ * tables (edge_ctl_register, edge_metrics_register).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "dns_compile.h"
+#include "log.h"
+#include "metrics.h"
+#include "stats.h"
+
+/* ---- overrides and drains ---- */
+
+int edged_addr_canon(const char *in, char *out, size_t outlen)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, in, a) == 1)
+		return inet_ntop(AF_INET, a, out, outlen) ? 0 : -EINVAL;
+	if (inet_pton(AF_INET6, in, a) == 1)
+		return inet_ntop(AF_INET6, a, out, outlen) ? 0 : -EINVAL;
+	return -EINVAL;
+}
+
+int edged_prefix_canon(const char *in, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char addr[INET6_ADDRSTRLEN], txt[INET6_ADDRSTRLEN];
+	unsigned char a[16];
+	const char *slash = strchr(in, '/');
+	unsigned long len;
+	int family, max, i;
+	size_t alen;
+	char *end;
+
+	alen = slash ? (size_t)(slash - in) : strlen(in);
+	if (!alen || alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, in, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, a) == 1) {
+		family = AF_INET6;
+		max = 128;
+	} else {
+		goto bad;
+	}
+	len = max;
+	if (slash) {
+		if (slash[1] < '0' || slash[1] > '9')
+			goto bad;
+		errno = 0;
+		len = strtoul(slash + 1, &end, 10);
+		if (errno || *end || len > (unsigned long)max)
+			goto bad;
+	}
+	for (i = len; i < max; i++) {
+		if (a[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(err, errlen, "%s has host bits set beyond /%lu", addr, len);
+			return -EINVAL;
+		}
+	}
+	inet_ntop(family, a, txt, sizeof(txt));
+	if ((size_t)snprintf(out, outlen, "%s/%lu", txt, len) >= outlen)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "not a prefix (expected 192.0.2.0/24 or 2001:db8::/32)");
+	return -EINVAL;
+}
+
+static const char *const override_names[] = {
+	[EDGED_OVR_AUTO] = "auto",
+	[EDGED_OVR_ANNOUNCE] = "announce",
+	[EDGED_OVR_WITHDRAW] = "withdraw",
+};
+
+const char *edged_override_str(enum edged_override_mode mode)
+{
+	return mode <= EDGED_OVR_WITHDRAW ? override_names[mode] : "?";
+}
+
+enum edged_override_mode edged_override_get(const struct edged *d, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_overrides; i++)
+		if (!strcmp(d->overrides[i].prefix, prefix))
+			return d->overrides[i].mode;
+	return EDGED_OVR_AUTO;
+}
+
+int edged_override_set(struct edged *d, const char *prefix, enum edged_override_mode mode)
+{
+	size_t i;
+
+	if (strlen(prefix) >= EDGED_PREFIX_LEN)
+		return -EINVAL;
+	for (i = 0; i < d->n_overrides; i++)
+		if (!strcmp(d->overrides[i].prefix, prefix))
+			break;
+	if (mode == EDGED_OVR_AUTO) {
+		if (i < d->n_overrides)
+			d->overrides[i] = d->overrides[--d->n_overrides];
+	} else {
+		if (i == d->n_overrides) {
+			if (i == EDGED_MAX_OVERRIDES)
+				return -ENOSPC;
+			strcpy(d->overrides[i].prefix, prefix);
+			d->n_overrides++;
+		}
+		d->overrides[i].mode = mode;
+	}
+	if (d->on_override)
+		d->on_override(d, prefix, d->on_override_arg);
+	return 0;
+}
+
+bool edged_is_drained(const struct edged *d, const char *backend)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_drained; i++)
+		if (!strcmp(d->drained[i], backend))
+			return true;
+	return false;
+}
+
+int edged_drain_set(struct edged *d, const char *backend, bool drain)
+{
+	size_t i;
+
+	if (strlen(backend) >= EDGED_BACKEND_LEN)
+		return -EINVAL;
+	for (i = 0; i < d->n_drained; i++)
+		if (!strcmp(d->drained[i], backend))
+			break;
+	if (!drain) {
+		if (i < d->n_drained)
+			memcpy(d->drained[i], d->drained[--d->n_drained], EDGED_BACKEND_LEN);
+	} else if (i == d->n_drained) {
+		if (i == EDGED_MAX_DRAINS)
+			return -ENOSPC;
+		if (!d->drained) {
+			d->drained = calloc(EDGED_MAX_DRAINS, EDGED_BACKEND_LEN);
+			if (!d->drained)
+				return -ENOMEM;
+		}
+		strcpy(d->drained[i], backend);
+		d->n_drained++;
+	}
+	if (d->on_drain)
+		d->on_drain(d, backend, d->on_drain_arg);
+	return 0;
+}
+
+/* ---- control commands ---- */
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static struct json_object *overrides_json(const struct edged *d)
+{
+	struct json_object *arr = json_object_new_array(), *o;
+	size_t i;
+
+	for (i = 0; i < d->n_overrides; i++) {
+		o = json_object_new_object();
+		add_str(o, "prefix", d->overrides[i].prefix);
+		add_str(o, "mode", edged_override_str(d->overrides[i].mode));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static struct json_object *drained_json(const struct edged *d)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < d->n_drained; i++)
+		json_object_array_add(arr, json_object_new_string(d->drained[i]));
+	return arr;
+}
+
+/* The live health of pool i, from the map: 1, 0, or -errno. */
+static int pool_up(const struct edged *d, __u32 i)
+{
+	struct edge_dns_pool pool;
+	int fd = edge_dp_map_fd(&d->dp, EDGE_MAP_DNS_POOLS);
+
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &i, &pool))
+		return -errno;
+	return !!pool.up;
+}
+
+static struct json_object *pools_json(const struct edged *d)
+{
+	struct json_object *arr = json_object_new_array(), *o;
+	size_t i;
+	int up;
+
+	for (i = 0; i < d->cfg.n_pools; i++) {
+		o = json_object_new_object();
+		add_str(o, "name", d->cfg.pools[i].name);
+		add_int(o, "index", i);
+		up = pool_up(d, i);
+		if (up < 0)
+			json_object_object_add(o, "up", NULL);
+		else
+			json_object_object_add(o, "up", json_object_new_boolean(up));
+		json_object_object_add(o, "configured_up",
+				       json_object_new_boolean(d->cfg.pools[i].up));
+		add_int(o, "a", d->cfg.pools[i].n_a);
+		add_int(o, "aaaa", d->cfg.pools[i].n_aaaa);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static int cmd_status(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		      char *err, size_t errlen)
+{
+	struct json_object *o = json_object_new_object(), *dm, *ifs, *i1, *rl;
+	struct edged *d = arg;
+	size_t i;
+
+	(void)req, (void)err, (void)errlen;
+	if (!o)
+		return -ENOMEM;
+	dm = json_object_new_object();
+	add_int(dm, "pid", getpid());
+	add_int(dm, "started_at", d->started_at);
+	add_int(dm, "uptime_s", (edge_now_ms() - d->started_ms) / 1000);
+	add_str(dm, "config", d->config_path ?: "");
+	add_str(dm, "pin_path", d->cfg.pin_path);
+	add_int(dm, "vips", d->cfg.n_vips);
+	add_int(dm, "zones", d->cfg.n_zones);
+	add_int(dm, "dns_rrsets", d->cfg.n_rrsets);
+	ifs = json_object_new_array();
+	for (i = 0; i < d->dp.n_att; i++) {
+		i1 = json_object_new_object();
+		add_str(i1, "name", d->dp.att[i].name);
+		add_str(i1, "mode", edge_xdp_mode_str(d->dp.att[i].mode));
+		json_object_array_add(ifs, i1);
+	}
+	json_object_object_add(dm, "interfaces", ifs);
+	json_object_object_add(o, "daemon", dm);
+
+	rl = json_object_new_object();
+	add_int(rl, "ok", d->n_reloads);
+	add_int(rl, "failed", d->n_reload_failures);
+	add_int(rl, "last_at", d->reload_at);
+	if (d->reload_at)
+		add_str(rl, "last_result", d->reload_err[0] ? "failed" : "ok");
+	if (d->reload_err[0])
+		add_str(rl, "last_error", d->reload_err);
+	json_object_object_add(o, "reload", rl);
+	json_object_object_add(o, "pools", pools_json(d));
+	json_object_object_add(o, "overrides", overrides_json(d));
+	json_object_object_add(o, "drained", drained_json(d));
+	edge_ctl_status_sections(d->ctl, o);
+	*data = o;
+	return 0;
+}
+
+static int cmd_stats(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		     char *err, size_t errlen)
+{
+	struct edged *d = arg;
+	struct edge_stats st;
+	struct json_object *o;
+	size_t i;
+	int ret;
+
+	(void)req;
+	ret = edge_stats_read(edge_dp_stats_fd(&d->dp), &st);
+	if (ret) {
+		snprintf(err, errlen, "reading %s: %s", EDGE_MAP_STATS, strerror(-ret));
+		return ret;
+	}
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	for (i = 0; i < edge_stat_nfields; i++)
+		add_int(o, edge_stat_fields[i].name, (int64_t)edge_stat_get(&st, i));
+	*data = o;
+	return 0;
+}
+
+static int cmd_pools(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		     char *err, size_t errlen)
+{
+	(void)req, (void)err, (void)errlen;
+	*data = pools_json(arg);
+	return 0;
+}
+
+/* pool NAME|INDEX up|down */
+static int cmd_pool(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		    char *err, size_t errlen)
+{
+	struct edge_dns_pool pool = {};
+	struct edged *d = arg;
+	const char *name = req->argv[0];
+	struct json_object *o;
+	long idx = -1;
+	char *end;
+	int fd;
+
+	if (strcmp(req->argv[1], "up") && strcmp(req->argv[1], "down")) {
+		snprintf(err, errlen, "state must be up or down");
+		return -EINVAL;
+	}
+	idx = edge_dns_pool_index(&d->cfg, name);
+	if (idx < 0) {
+		idx = strtol(name, &end, 10);
+		if (*end || end == name || idx < 0 || (size_t)idx >= d->cfg.n_pools) {
+			snprintf(err, errlen, "no pool named '%.64s' (see 'pools')", name);
+			return -ENOENT;
+		}
+	}
+	fd = edge_dp_map_fd(&d->dp, EDGE_MAP_DNS_POOLS);
+	if (fd < 0) {
+		snprintf(err, errlen, "no %s map", EDGE_MAP_DNS_POOLS);
+		return fd;
+	}
+	pool.up = !strcmp(req->argv[1], "up");
+	__u32 key = idx;
+	if (bpf_map_update_elem(fd, &key, &pool, BPF_ANY)) {
+		snprintf(err, errlen, "writing %s: %s", EDGE_MAP_DNS_POOLS, strerror(errno));
+		return -errno;
+	}
+	pr_info("control: pool %s is now %s\n", d->cfg.pools[idx].name, req->argv[1]);
+	o = json_object_new_object();
+	add_str(o, "pool", d->cfg.pools[idx].name);
+	add_int(o, "index", idx);
+	json_object_object_add(o, "up", json_object_new_boolean(pool.up));
+	*data = o;
+	return 0;
+}
+
+static int cmd_backends(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+			char *err, size_t errlen)
+{
+	struct json_object *o = json_object_new_object();
+	struct edged *d = arg;
+
+	(void)req, (void)err, (void)errlen;
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "backends", json_object_new_array());
+	json_object_object_add(o, "drained", drained_json(d));
+	*data = o;
+	return 0;
+}
+
+static int do_drain(struct edged *d, const struct edge_ctl_req *req, bool drain,
+		    struct json_object **data, char *err, size_t errlen)
+{
+	char addr[EDGED_BACKEND_LEN];
+	struct json_object *o;
+	bool was;
+	int ret;
+
+	if (edged_addr_canon(req->argv[0], addr, sizeof(addr))) {
+		snprintf(err, errlen, "'%.64s' is not a backend address", req->argv[0]);
+		return -EINVAL;
+	}
+	was = edged_is_drained(d, addr);
+	ret = edged_drain_set(d, addr, drain);
+	if (ret) {
+		snprintf(err, errlen, "%s", ret == -ENOSPC ? "too many drained backends" :
+							      strerror(-ret));
+		return ret;
+	}
+	if (was != drain)
+		pr_info("control: backend %s %s\n", addr, drain ? "drained" : "undrained");
+	o = json_object_new_object();
+	add_str(o, "backend", addr);
+	json_object_object_add(o, "drained", json_object_new_boolean(drain));
+	json_object_object_add(o, "changed", json_object_new_boolean(was != drain));
+	*data = o;
+	return 0;
+}
+
+static int cmd_drain(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		     char *err, size_t errlen)
+{
+	return do_drain(arg, req, true, data, err, errlen);
+}
+
+static int cmd_undrain(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		       char *err, size_t errlen)
+{
+	return do_drain(arg, req, false, data, err, errlen);
+}
+
+static int do_override(struct edged *d, const struct edge_ctl_req *req,
+		       enum edged_override_mode mode, struct json_object **data, char *err,
+		       size_t errlen)
+{
+	char prefix[EDGED_PREFIX_LEN];
+	enum edged_override_mode was;
+	struct json_object *o;
+	int ret;
+
+	ret = edged_prefix_canon(req->argv[0], prefix, sizeof(prefix), err, errlen);
+	if (ret)
+		return ret;
+	was = edged_override_get(d, prefix);
+	ret = edged_override_set(d, prefix, mode);
+	if (ret) {
+		snprintf(err, errlen, "%s", ret == -ENOSPC ? "too many overrides" :
+							      strerror(-ret));
+		return ret;
+	}
+	if (was != mode)
+		pr_info("control: prefix %s override %s -> %s\n", prefix, edged_override_str(was),
+			edged_override_str(mode));
+	o = json_object_new_object();
+	add_str(o, "prefix", prefix);
+	add_str(o, "override", edged_override_str(mode));
+	add_str(o, "previous", edged_override_str(was));
+	*data = o;
+	return 0;
+}
+
+static int cmd_announce(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+			char *err, size_t errlen)
+{
+	return do_override(arg, req, EDGED_OVR_ANNOUNCE, data, err, errlen);
+}
+
+static int cmd_withdraw(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+			char *err, size_t errlen)
+{
+	return do_override(arg, req, EDGED_OVR_WITHDRAW, data, err, errlen);
+}
+
+static int cmd_auto(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		    char *err, size_t errlen)
+{
+	return do_override(arg, req, EDGED_OVR_AUTO, data, err, errlen);
+}
+
+/* ---- metrics of the daemon's own state ---- */
+
+static void metrics_daemon(void *arg, FILE *f)
+{
+	struct edged *d = arg;
+	char lbl[2 * EDGE_CFG_NAME_LEN + 8];
+	size_t i;
+	int up;
+
+	fprintf(f, "# HELP anyedge_start_time_seconds Start time of anyedged (unix time).\n"
+		   "# TYPE anyedge_start_time_seconds gauge\n"
+		   "anyedge_start_time_seconds %lld\n",
+		(long long)d->started_at);
+	fprintf(f, "# HELP anyedge_reloads_total Configuration reloads by result.\n"
+		   "# TYPE anyedge_reloads_total counter\n"
+		   "anyedge_reloads_total{result=\"ok\"} %u\n"
+		   "anyedge_reloads_total{result=\"failed\"} %u\n",
+		d->n_reloads, d->n_reload_failures);
+	fprintf(f, "# HELP anyedge_config_last_reload_ok 1 if the last reload applied.\n"
+		   "# TYPE anyedge_config_last_reload_ok gauge\n"
+		   "anyedge_config_last_reload_ok %d\n",
+		!d->reload_err[0]);
+	fprintf(f, "# HELP anyedge_dns_pool_up DNS answer pool health (1 up, 0 down).\n"
+		   "# TYPE anyedge_dns_pool_up gauge\n");
+	for (i = 0; i < d->cfg.n_pools; i++) {
+		up = pool_up(d, i);
+		if (up >= 0)
+			fprintf(f, "anyedge_dns_pool_up{pool=\"%s\"} %d\n",
+				edge_metrics_label(d->cfg.pools[i].name, lbl, sizeof(lbl)), up);
+	}
+	fprintf(f, "# HELP anyedge_route_override Manual route overrides (1 per prefix).\n"
+		   "# TYPE anyedge_route_override gauge\n");
+	for (i = 0; i < d->n_overrides; i++)
+		fprintf(f, "anyedge_route_override{prefix=\"%s\",mode=\"%s\"} 1\n",
+			d->overrides[i].prefix, edged_override_str(d->overrides[i].mode));
+	fprintf(f, "# HELP anyedge_backends_drained Backends drained by hand.\n"
+		   "# TYPE anyedge_backends_drained gauge\n"
+		   "anyedge_backends_drained %zu\n",
+		d->n_drained);
+	fprintf(f, "# HELP anyedge_control_clients Clients connected to the control socket.\n"
+		   "# TYPE anyedge_control_clients gauge\n"
+		   "anyedge_control_clients %u\n",
+		d->ctl ? edge_ctl_nclients(d->ctl) : 0);
+}
+
+int edged_ctl_init(struct edged *d)
+{
+	const struct edge_ctl_cmd cmds[] = {
+		{ "status", 0, 0, NULL, "daemon, reload, pools, overrides, drains and more",
+		  cmd_status, d },
+		{ "stats", 0, 0, NULL, "data path counters, summed over CPUs", cmd_stats, d },
+		{ "pools", 0, 0, NULL, "DNS answer pools and their health", cmd_pools, d },
+		{ "pool", 2, 2, "NAME|INDEX up|down", "set a DNS pool's health", cmd_pool, d },
+		{ "backends", 0, 0, NULL, "load-balancer backends and their health", cmd_backends,
+		  d },
+		{ "drain", 1, 1, "BACKEND", "give a backend no new flows (survives reload)",
+		  cmd_drain, d },
+		{ "undrain", 1, 1, "BACKEND", "undo drain", cmd_undrain, d },
+		{ "announce", 1, 1, "PREFIX", "keep PREFIX announced whatever health says",
+		  cmd_announce, d },
+		{ "withdraw", 1, 1, "PREFIX", "keep PREFIX withdrawn whatever health says",
+		  cmd_withdraw, d },
+		{ "auto", 1, 1, "PREFIX", "clear the override of PREFIX: health decides",
+		  cmd_auto, d },
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		ret = edge_ctl_register(d->ctl, &cmds[i]);
+		if (ret)
+			return ret;
+	}
+	return edge_metrics_register(d->metrics, "daemon", metrics_daemon, d);
+}
