@@ -29,8 +29,8 @@ BPF_HDRS   := $(wildcard bpf/*.h) $(wildcard include/*.h)
 USER_HDRS  := $(wildcard user/*.h) $(wildcard include/*.h)
 
 # Userspace pieces shared by the daemon, the CLI and the tests.
-LIB_SRCS   := user/config.c user/log.c user/loader.c user/stats.c user/maglev.c user/route_bird.c \
-	      user/dns_compile.c user/zonefile.c user/health.c user/evloop.c \
+LIB_SRCS   := user/config.c user/log.c user/loader.c user/lb.c user/stats.c user/maglev.c \
+	      user/route_bird.c user/dns_compile.c user/zonefile.c user/health.c user/evloop.c \
 	      user/control.c user/daemon.c user/metrics.c
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 

@@ -5,6 +5,8 @@
  *
  *   parse L2 (VLANs) -> parse L3 -> destination a VIP?
  *     no  -> XDP_PASS (not_vip)
+ *     service VIP (TCP, UDP, ICMP errors) -> bpf/lb.h: Maglev + conntrack,
+ *         encapsulated to a backend (XDP_TX / redirect)
  *     UDP/53 to a DNS VIP -> answer in place, XDP_TX (or pass to fallback)
  *     anything else to a VIP -> XDP_PASS, counted by reason
  *
@@ -22,6 +24,7 @@
 #include "parsing.h"
 #include "stats.h"
 #include "dns.h"
+#include "lb.h"
 
 /* Verdict policy per reason: what happens to a packet we did not answer. */
 static __always_inline int edge_action(int reason)
@@ -31,6 +34,13 @@ static __always_inline int edge_action(int reason)
 	switch (reason) {
 	case EDGE_R_dns_xdp_error:
 		return XDP_DROP; /* the frame may be half-rewritten */
+	case EDGE_R_lb_tx:
+		return XDP_TX;
+	case EDGE_R_lb_redirect:
+		return XDP_REDIRECT; /* bpf_redirect() named the interface */
+	case EDGE_R_lb_fragment_drop:
+	case EDGE_R_lb_options_drop:
+		return XDP_DROP;
 	default:
 		return XDP_PASS; /* the kernel stack (or a fallback) decides */
 	}
@@ -79,6 +89,11 @@ int edge_xdp(struct xdp_md *ctx)
 	if (!vip) {
 		r = EDGE_R_not_vip;
 		goto out;
+	}
+	if (vip->flags & EDGE_VIP_F_LB) {
+		r = edge_lb_path(ctx, &p);
+		if (r != EDGE_CONTINUE)
+			goto out;
 	}
 	r = edge_vip_path(ctx, &p, vip);
 out:

@@ -64,7 +64,17 @@
 	X(dns_too_big)		/* answer would not fit; left to fallback */ \
 	X(dns_no_room)		/* no tailroom to grow the frame */         \
 	X(dns_xdp_error)	/* a helper failed while building */        \
-	X(vip_tcp)		/* TCP to a VIP (load balancer: pass) */
+	X(vip_tcp)		/* TCP to a VIP without a service (pass) */ \
+	X(lb_tx)		/* encapsulated to a backend, same NIC (TX) */ \
+	X(lb_redirect)		/* encapsulated to a backend, other NIC (redirect) */ \
+	X(lb_no_service)	/* service VIP, no service for proto/port */ \
+	X(lb_no_backend)	/* every backend drained or down (pass) */  \
+	X(lb_fib_failed)	/* no route or neighbour to the backend (pass) */ \
+	X(lb_too_big)		/* over the MTU once encapsulated (pass) */ \
+	X(lb_no_room)		/* no headroom for the tunnel header (pass) */ \
+	X(lb_fragment_drop)	/* fragment to a service VIP, policy drop */ \
+	X(lb_options_drop)	/* IPv4 options to a service VIP, policy drop */ \
+	X(lb_icmp_unmatched)	/* ICMP error to a VIP quoting no service flow */
 
 enum edge_reason {
 #define EDGE_X_ENUM(n) EDGE_R_##n,

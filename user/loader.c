@@ -431,6 +431,8 @@ int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 	ret = sync_vips(dp, cfg, err, errlen);
 	if (!ret)
 		ret = sync_dns(dp, cfg, err, errlen);
+	if (!ret)
+		ret = edge_lb_sync(dp, cfg, err, errlen);
 	if (ret == -ENOMEM)
 		set_err(err, errlen, "out of memory");
 	if (!ret)
@@ -525,6 +527,7 @@ void edge_dp_detach(struct edge_dp *dp)
 void edge_dp_close(struct edge_dp *dp)
 {
 	edge_dp_detach(dp);
+	edge_lb_free(dp);
 	edge_bpf__destroy(dp->skel);
 	dp->skel = NULL;
 	free(dp->log_buf);

@@ -18,6 +18,7 @@
 #define EDGE_MAX_IFACES 16
 
 struct edge_bpf;
+struct edge_lb_state;
 
 struct edge_attachment {
 	char name[IF_NAMESIZE];
@@ -32,6 +33,7 @@ struct edge_dp {
 	struct edge_attachment att[EDGE_MAX_IFACES];
 	size_t n_att;
 	__u32 dns_gen;			/* which half of the DNS arrays is live */
+	struct edge_lb_state *lb;	/* load balancer ids and tables (user/lb.c) */
 	char *log_buf;			/* verifier log of the last load */
 	size_t log_size;
 };
@@ -48,6 +50,31 @@ int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 /* Attach to every configured interface; on failure nothing stays attached. */
 int edge_dp_attach(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen);
 void edge_dp_detach(struct edge_dp *dp);
+
+/*
+ * Load balancer (user/lb.c). edge_lb_sync() is part of edge_dp_sync():
+ * services, backends, tables and the lb: knobs from the config.
+ *
+ * Health: edge_lb_set_backend_up(dp, addr, up) marks every backend with
+ * address addr (in every service) up or down and swaps in each affected
+ * service's re-filled Maglev table. Down: no new flows, and its existing
+ * flows re-hash to the others; up: it gets its slots back. The state
+ * survives edge_dp_sync() (a config reload). addr is the backend address
+ * in VIP-key form (IPv4 as ::ffff:a.b.c.d). Returns 0, -ENOENT when no
+ * backend has that address, or -errno with err set. Not thread-safe:
+ * call it from the thread that calls edge_dp_sync().
+ */
+int edge_lb_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen);
+int edge_lb_set_backend_up(struct edge_dp *dp, const struct edge_vip_key *addr, bool up,
+			   char *err, size_t errlen);
+void edge_lb_free(struct edge_dp *dp);
+
+/* The service (backends false) or backend ids in use; returns how many. */
+size_t edge_lb_ids(const struct edge_dp *dp, bool backends, __u32 *ids, size_t max);
+/* Sum one id of edge_lb_svc_stats / edge_lb_be_stats over the CPUs. */
+struct edge_lb_counters;
+int edge_lb_counters_read(int map_fd, __u32 id, struct edge_lb_counters *out);
+extern const char *const edge_lb_counter_names[];
 void edge_dp_close(struct edge_dp *dp);
 
 int edge_dp_prog_fd(const struct edge_dp *dp);

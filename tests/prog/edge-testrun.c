@@ -8,9 +8,20 @@
  *   run HEX     -> {"verdict":N,"out":"HEX","delta":{"counter":n,...}}
  *   stats       -> {"packets":n,...}
  *   pool N UP   -> set the health of DNS pool N (0 or 1): {"ok":true}
- * Each run is one execution (repeat = 1) on the given frame.
+ *   now NS      -> the load balancer's clock (0: the real one)
+ *   backend ADDR up|down -> edge_lb_set_backend_up()
+ *   reload CFG  -> edge_dp_sync() with another config (CFG is a file)
+ *   race CFG    -> a thread syncs CFG and the first config alternately
+ *                  until `race stop` (ending on the first config):
+ *                  {"ok":true,"swaps":N}; `race count` tells N so far
+ * Each run is one execution (repeat = 1) on the given frame; its delta
+ * also has the load balancer's counters that moved, as "svcID.field"
+ * and "beID.field".
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +30,87 @@
 
 #include "config.h"
 #include "edge.skel.h"
+#include "edge_lb.h"
 #include "loader.h"
 #include "log.h"
 #include "stats.h"
 
 #define MAX_FRAME 4096
+#define MAX_IDS	  64
+
+struct lb_snap {
+	size_t n_svc, n_be;
+	__u32 svc[MAX_IDS], be[MAX_IDS];
+	struct edge_lb_counters svc_c[MAX_IDS], be_c[MAX_IDS];
+};
+
+static void lb_snap(struct edge_dp *dp, struct lb_snap *s)
+{
+	size_t i;
+
+	s->n_svc = edge_lb_ids(dp, false, s->svc, MAX_IDS);
+	s->n_be = edge_lb_ids(dp, true, s->be, MAX_IDS);
+	for (i = 0; i < s->n_svc; i++)
+		edge_lb_counters_read(bpf_map__fd(dp->skel->maps.edge_lb_svc_stats), s->svc[i],
+				      &s->svc_c[i]);
+	for (i = 0; i < s->n_be; i++)
+		edge_lb_counters_read(bpf_map__fd(dp->skel->maps.edge_lb_be_stats), s->be[i],
+				      &s->be_c[i]);
+}
+
+/* Print the counters that moved between a and b (same ids). */
+static void lb_delta(const struct lb_snap *a, const struct lb_snap *b, int *first)
+{
+	size_t i, f;
+
+	for (i = 0; i < a->n_svc && i < b->n_svc; i++)
+		for (f = 0; f < EDGE_LB_NCOUNTERS; f++) {
+			__u64 d = ((__u64 *)&b->svc_c[i])[f] - ((__u64 *)&a->svc_c[i])[f];
+
+			if (d)
+				printf("%s\"svc%u.%s\":%llu", *first ? "" : ",", a->svc[i],
+				       edge_lb_counter_names[f], (unsigned long long)d),
+					*first = 0;
+		}
+	for (i = 0; i < a->n_be && i < b->n_be; i++)
+		for (f = 0; f < EDGE_LB_NCOUNTERS; f++) {
+			__u64 d = ((__u64 *)&b->be_c[i])[f] - ((__u64 *)&a->be_c[i])[f];
+
+			if (d)
+				printf("%s\"be%u.%s\":%llu", *first ? "" : ",", a->be[i],
+				       edge_lb_counter_names[f], (unsigned long long)d),
+					*first = 0;
+		}
+}
+
+/* The race: another thread re-syncs two configs in turn. */
+struct race {
+	struct edge_dp *dp;
+	struct edge_config *cfg[2];
+	pthread_t th;
+	atomic_int stop;
+	atomic_ulong swaps;
+	int err;
+};
+
+static void *race_main(void *arg)
+{
+	struct race *r = arg;
+	char err[1024];
+
+	while (!atomic_load(&r->stop)) {
+		if (edge_dp_sync(r->dp, r->cfg[r->swaps & 1 ? 0 : 1], err, sizeof(err))) {
+			fprintf(stderr, "race: %s\n", err);
+			r->err = 1;
+			break;
+		}
+		r->swaps++;
+	}
+	/* End on the first config, whatever the count. */
+	if (!r->err && (r->swaps & 1) && edge_dp_sync(r->dp, r->cfg[0], err, sizeof(err)))
+		r->err = 1;
+	return NULL;
+}
 
 static int hexval(int c)
 {
@@ -36,8 +123,12 @@ static int hexval(int c)
 	return -1;
 }
 
+/* During a race the ids may change under us: no counter deltas then. */
+static int quiet_lb;
+
 static int run_frame(struct edge_dp *dp, const char *hex)
 {
+	static struct lb_snap lb_before, lb_after;
 	static unsigned char in[MAX_FRAME], out[MAX_FRAME + 512];
 	struct edge_stats before, after;
 	size_t n = 0, i;
@@ -59,6 +150,8 @@ static int run_frame(struct edge_dp *dp, const char *hex)
 
 	if (edge_stats_read(stats_fd, &before))
 		return -EIO;
+	if (!quiet_lb)
+		lb_snap(dp, &lb_before);
 	ret = bpf_prog_test_run_opts(edge_dp_prog_fd(dp), &opts);
 	if (ret) {
 		printf("{\"error\":\"test run: %s\"}\n", strerror(errno));
@@ -79,6 +172,10 @@ static int run_frame(struct edge_dp *dp, const char *hex)
 		       (unsigned long long)d);
 		first = 0;
 	}
+	if (!quiet_lb) {
+		lb_snap(dp, &lb_after);
+		lb_delta(&lb_before, &lb_after, &first);
+	}
 	printf("}}\n");
 	return 0;
 }
@@ -86,7 +183,8 @@ static int run_frame(struct edge_dp *dp, const char *hex)
 int main(int argc, char **argv)
 {
 	static char line[2 * MAX_FRAME + 64];
-	struct edge_config cfg;
+	struct edge_config cfg, cfg2;
+	struct race race = {};
 	struct edge_dp dp;
 	struct edge_stats st;
 	char err[8192];
@@ -122,6 +220,62 @@ int main(int argc, char **argv)
 			    bpf_map_update_elem(bpf_map__fd(dp.skel->maps.edge_dns_pools), &idx, &pool,
 						BPF_ANY))
 				printf("{\"error\":\"pool update failed\"}\n");
+			else
+				printf("{\"ok\":true}\n");
+		} else if (!strncmp(line, "now ", 4)) {
+			dp.skel->bss->edge_lb_test_now_ns = strtoull(line + 4, NULL, 10);
+			printf("{\"ok\":true}\n");
+		} else if (!strncmp(line, "backend ", 8)) {
+			struct edge_vip_key k = {};
+			char addr[64], st[8];
+
+			if (sscanf(line + 8, "%63s %7s", addr, st) != 2) {
+				printf("{\"error\":\"usage: backend ADDR up|down\"}\n");
+				continue;
+			}
+			if (inet_pton(AF_INET, addr, &k.addr[3]) == 1)
+				k.addr[2] = htonl(0xffff);
+			else
+				inet_pton(AF_INET6, addr, k.addr);
+			if (edge_lb_set_backend_up(&dp, &k, !strcmp(st, "up"), err, sizeof(err)))
+				printf("{\"error\":\"%s\"}\n", err);
+			else
+				printf("{\"ok\":true}\n");
+		} else if (!strncmp(line, "reload ", 7) || !strncmp(line, "race ", 5)) {
+			int is_race = line[1] == 'a';
+			char *path = line + (is_race ? 5 : 7);
+
+			path[strcspn(path, "\n")] = '\0';
+			if (is_race && !strcmp(path, "count")) {
+				printf("{\"ok\":true,\"swaps\":%lu}\n", atomic_load(&race.swaps));
+				continue;
+			}
+			if (is_race && !strcmp(path, "stop")) {
+				atomic_store(&race.stop, 1);
+				pthread_join(race.th, NULL);
+				quiet_lb = 0;
+				printf("{\"ok\":%s,\"swaps\":%lu}\n", race.err ? "false" : "true",
+				       race.swaps);
+				edge_config_free(&cfg2);
+				continue;
+			}
+			if (edge_config_load(path, &cfg2, err, sizeof(err))) {
+				printf("{\"error\":\"config: %s\"}\n", err);
+				continue;
+			}
+			if (!is_race) {
+				if (edge_dp_sync(&dp, &cfg2, err, sizeof(err)))
+					printf("{\"error\":\"sync: %s\"}\n", err);
+				else
+					printf("{\"ok\":true}\n");
+				edge_config_free(&cfg);
+				cfg = cfg2;
+				continue;
+			}
+			race = (struct race){.dp = &dp, .cfg = {&cfg, &cfg2}};
+			quiet_lb = 1;
+			if (pthread_create(&race.th, NULL, race_main, &race))
+				printf("{\"error\":\"thread\"}\n");
 			else
 				printf("{\"ok\":true}\n");
 		} else if (!strncmp(line, "stats", 5)) {

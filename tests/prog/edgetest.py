@@ -42,14 +42,15 @@ class Result:
 class TestRun:
     """One loaded program with maps filled from a YAML config."""
 
-    def __init__(self, config_yaml, files=None):
-        """files: {name: text} written beside the config (e.g. a geo CSV)."""
+    def __init__(self, config_yaml, files=None, wrap=()):
+        """files: {name: text} written beside the config (e.g. a geo CSV);
+        wrap: a command prefix (e.g. `ip netns exec NS`)."""
         self.dir = tempfile.mkdtemp(prefix="edge-prog-")
         self.cfg_path = os.path.join(self.dir, "edge.yaml")
         for name, text in dict(files or {}, **{"edge.yaml": config_yaml}).items():
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
-        self.p = subprocess.Popen([TESTRUN, self.cfg_path], stdin=subprocess.PIPE,
+        self.p = subprocess.Popen([*wrap, TESTRUN, self.cfg_path], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
         if not line or not json.loads(line).get("ready"):
@@ -69,6 +70,15 @@ class TestRun:
         d = json.loads(self.p.stdout.readline())
         if "error" in d:
             raise RuntimeError(d["error"])
+
+    def cmd(self, line):
+        """Any other edge-testrun command; returns its JSON reply."""
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        d = json.loads(self.p.stdout.readline())
+        if "error" in d:
+            raise RuntimeError(d["error"])
+        return d
 
     def close(self):
         if self.p.poll() is None:

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The load balancer: TCP and non-DNS UDP to a service VIP go to one of
+ * the service's backends, in an IPIP / IP6IP6 / IPv4-in-IPv6 tunnel; the
+ * backend answers the client directly (DSR).
+ *
+ *   service = (VIP, proto, dport), else (VIP, proto, any port)
+ *   conntrack hit, backend up, same generation -> that backend
+ *   else: SipHash-2-4(seed, 5-tuple) -> Maglev table -> backend,
+ *         remembered unless RST (or the new-flow guard says no)
+ *   TCP SYN always takes the table; a non-SYN miss is counted
+ *   encap -> bpf_fib_lookup (next hop MAC, MTU) -> XDP_TX / redirect
+ *
+ * ICMP errors to a VIP (frag needed, packet too big, unreachable) that
+ * quote a service flow go to that flow's backend, so PMTU discovery
+ * works for the backend that sent the too-big packet.
+ */
+#ifndef EDGE_LB_H
+#define EDGE_LB_H
+
+#include <linux/bpf.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "anyedge.h"
+#include "edge_lb.h"
+#include "csum.h"
+#include "lb_maps.h"
+#include "parsing.h"
+
+#define LB_AF_INET6 10 /* AF_INET6 for bpf_fib_lookup */
+#define LB_AF_INET  2
+#define LB_TTL	    64
+#define LB_SEC_NS   1000000000ull
+
+/*
+ * Tests only: when not zero, the clock of the conntrack (UDP ageing, the
+ * new-flow guard) instead of bpf_ktime_get_ns(). The daemon never sets it.
+ */
+volatile __u64 edge_lb_test_now_ns;
+
+/* What the lookup decided, handed to the encap stage. */
+struct lb_choice {
+	struct edge_lb_backend be;
+	__u32 be_id;
+	__u32 svc_id;
+	__u32 hash;	/* outer source bits / IPv6 flow label */
+	__u32 pad;
+};
+
+static __always_inline __u64 lb_now(void)
+{
+	__u64 t = edge_lb_test_now_ns;
+
+	return t ? t : bpf_ktime_get_ns();
+}
+
+static __always_inline __u64 lb_rotl(__u64 x, int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+#define LB_SIPROUND                                                    \
+	do {                                                           \
+		v0 += v1;                                              \
+		v1 = lb_rotl(v1, 13);                                  \
+		v1 ^= v0;                                              \
+		v0 = lb_rotl(v0, 32);                                  \
+		v2 += v3;                                              \
+		v3 = lb_rotl(v3, 16);                                  \
+		v3 ^= v2;                                              \
+		v0 += v3;                                              \
+		v3 = lb_rotl(v3, 21);                                  \
+		v3 ^= v0;                                              \
+		v2 += v1;                                              \
+		v1 = lb_rotl(v1, 17);                                  \
+		v1 ^= v2;                                              \
+		v2 = lb_rotl(v2, 32);                                  \
+	} while (0)
+
+/*
+ * SipHash-2-4 of n 64-bit words (n * 8 bytes, little-endian loads: the
+ * same value as edge_siphash24() over the same bytes in userspace).
+ */
+static __always_inline __u64 lb_siphash(const struct edge_lb_config *c, const __u64 *w, int n)
+{
+	__u64 v0 = c->k0 ^ 0x736f6d6570736575ull;
+	__u64 v1 = c->k1 ^ 0x646f72616e646f6dull;
+	__u64 v2 = c->k0 ^ 0x6c7967656e657261ull;
+	__u64 v3 = c->k1 ^ 0x7465646279746573ull;
+	__u64 b = (__u64)(n * 8) << 56;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 5; i++) {
+		if (i >= n)
+			break;
+		v3 ^= w[i];
+		LB_SIPROUND;
+		LB_SIPROUND;
+		v0 ^= w[i];
+	}
+	v3 ^= b;
+	LB_SIPROUND;
+	LB_SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	LB_SIPROUND;
+	LB_SIPROUND;
+	LB_SIPROUND;
+	LB_SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/*
+ * The flow hash. IPv4 hashes 16 bytes (saddr daddr sport dport proto 0 0
+ * 0), IPv6 the 40 bytes of struct edge_lb_flow_key.
+ */
+static __always_inline __u64 lb_flow_hash(const struct edge_lb_config *c,
+					  const struct edge_lb_flow_key *k, int v6)
+{
+	__u64 w[2];
+
+	if (v6)
+		return lb_siphash(c, (const __u64 *)k, 5);
+	w[0] = (__u64)k->src[0] | (__u64)k->dst[0] << 32;
+	w[1] = (__u64)k->sport | (__u64)k->dport << 16 | (__u64)k->proto << 32;
+	return lb_siphash(c, w, 2);
+}
+
+static __always_inline void lb_count(void *map, __u32 id, __u32 field, __u64 bytes)
+{
+	struct edge_lb_counters *s = bpf_map_lookup_elem(map, &id);
+	__u64 *f;
+
+	if (!s)
+		return;
+	/* The fields are a dense __u64 array (asserted in edge_lb.h). */
+	if (field < EDGE_LB_NCOUNTERS) {
+		f = (__u64 *)s + field;
+		(*f)++;
+	}
+	if (bytes) {
+		s->packets++;
+		s->bytes += bytes;
+	}
+}
+
+enum {
+#define EDGE_X_ENUM(n) LB_C_##n,
+	EDGE_LB_COUNTERS(EDGE_X_ENUM)
+#undef EDGE_X_ENUM
+	LB_C__NONE,
+};
+
+/* Count an event for the service and, when chosen, the backend. */
+static __always_inline void lb_event(const struct lb_choice *ch, __u32 field)
+{
+	lb_count(&edge_lb_svc_stats, ch->svc_id, field, 0);
+	if (ch->be_id < EDGE_LB_MAX_BACKENDS)
+		lb_count(&edge_lb_be_stats, ch->be_id, field, 0);
+}
+
+/* The new-flow guard (GCRA, one second of burst): may this CPU insert? */
+static __always_inline int lb_guard_allows(const struct edge_lb_config *c, __u64 now)
+{
+	__u32 zero = 0;
+	__u64 *tat;
+
+	if (!c->new_flow_ns)
+		return 1;
+	tat = bpf_map_lookup_elem(&edge_lb_guard, &zero);
+	if (!tat)
+		return 1;
+	if (*tat > now + LB_SEC_NS)
+		return 0;
+	*tat = (*tat > now ? *tat : now) + c->new_flow_ns;
+	return 1;
+}
+
+/* Table lookup: the backend for hash h, into ch. 0 or an EDGE_R_lb_* reason. */
+static __always_inline int lb_pick(struct lb_choice *ch, __u64 h)
+{
+	__u32 zero = 0, slot, id, *m, *v;
+	struct edge_lb_backend *be;
+	void *table;
+
+	table = bpf_map_lookup_elem(&edge_lb_tables, &ch->svc_id);
+	if (!table)
+		return EDGE_R_lb_no_backend;
+	/* M and the slot come from the same inner map: one table, never a mix. */
+	m = bpf_map_lookup_elem(table, &zero);
+	if (!m || !*m)
+		return EDGE_R_lb_no_backend;
+	slot = 1 + (__u32)(h >> 32) % *m;
+	v = bpf_map_lookup_elem(table, &slot);
+	if (!v)
+		return EDGE_R_lb_no_backend;
+	id = *v;
+	be = bpf_map_lookup_elem(&edge_lb_backends, &id);
+	if (!be || be->state != EDGE_LB_BE_UP)
+		return EDGE_R_lb_no_backend;
+	ch->be = *be;
+	ch->be_id = id;
+	ch->hash = (__u32)h;
+	return 0;
+}
+
+/* A remembered backend, if still usable: 1 yes, 0 no (down, removed). */
+static __always_inline int lb_conn_backend(struct lb_choice *ch, const struct edge_lb_conn *ct)
+{
+	__u32 id = ct->backend;
+	struct edge_lb_backend *be;
+
+	be = bpf_map_lookup_elem(&edge_lb_backends, &id);
+	if (!be || be->gen != ct->gen || be->state != EDGE_LB_BE_UP || be->svc != ch->svc_id)
+		return 0;
+	ch->be = *be;
+	ch->be_id = id;
+	ch->hash = ct->hash;
+	return 1;
+}
+
+static __always_inline void lb_conn_save(const struct lb_choice *ch,
+					 const struct edge_lb_flow_key *k, __u64 now)
+{
+	struct edge_lb_conn ct = {
+		.backend = ch->be_id,
+		.gen = ch->be.gen,
+		.hash = ch->hash,
+		.seen_ns = now,
+	};
+
+	bpf_map_update_elem(&edge_lb_conns, k, &ct, BPF_ANY);
+}
+
+static __always_inline int lb_find_service(struct lb_choice *ch, const struct edge_vip_key *vip,
+					   __u8 proto, __be16 port)
+{
+	struct edge_lb_svc_key sk = {};
+	struct edge_lb_svc *svc;
+
+	__builtin_memcpy(sk.addr, vip->addr, sizeof(sk.addr));
+	sk.proto = proto;
+	sk.port = port;
+	svc = bpf_map_lookup_elem(&edge_lb_services, &sk);
+	if (!svc) {
+		sk.port = 0;
+		svc = bpf_map_lookup_elem(&edge_lb_services, &sk);
+		if (!svc)
+			return EDGE_R_lb_no_service;
+	}
+	ch->svc_id = svc->id;
+	return 0;
+}
+
+/*
+ * Encapsulate the IP packet at p->l3_off (inner_len bytes) towards
+ * ch->be and send it. The route is looked up first, so a failure leaves
+ * the frame untouched for XDP_PASS.
+ */
+__noinline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_choice *ch,
+			     const struct edge_lb_config *c, __u32 inner_len)
+{
+	struct bpf_fib_lookup fib = {};
+	void *data, *data_end;
+	__be32 src[4];
+	__u32 outer_len, l3_off;
+	struct ethhdr *eth;
+	int rc, inner_v6;
+
+	if (!p || !ch || !c)
+		return EDGE_R_lb_no_backend;
+	inner_v6 = p->l3_proto == ETH_P_IPV6;
+	outer_len = ch->be.v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	inner_len &= 0xffff;
+	l3_off = p->l3_off & EDGE_OFF_MASK;
+
+	fib.ifindex = ctx->ingress_ifindex;
+	fib.tot_len = outer_len + inner_len;
+	if (ch->be.v6) {
+		fib.family = LB_AF_INET6;
+		__builtin_memcpy(fib.ipv6_src, c->src6, 16);
+		fib.ipv6_src[3] = (c->src6[3] & ~c->src6_mask) | (bpf_htonl(ch->hash) & c->src6_mask);
+		__builtin_memcpy(fib.ipv6_dst, ch->be.addr, 16);
+	} else {
+		fib.family = LB_AF_INET;
+		fib.ipv4_src = (c->src4 & ~c->src4_mask) | (bpf_htonl(ch->hash) & c->src4_mask);
+		fib.ipv4_dst = ch->be.addr[3];
+	}
+	/* The lookup overwrites the destination with the gateway: keep ours. */
+	__builtin_memcpy(src, fib.ipv6_src, 16);
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		lb_event(ch, LB_C_encap_failures);
+		return EDGE_R_lb_too_big;
+	}
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		lb_event(ch, LB_C_encap_failures);
+		return EDGE_R_lb_fib_failed;
+	}
+
+	/* New frame: Ethernet + outer IP + the inner IP packet (VLAN tags go). */
+	if (bpf_xdp_adjust_head(ctx, (int)l3_off - (int)(sizeof(*eth) + outer_len))) {
+		lb_event(ch, LB_C_encap_failures);
+		return EDGE_R_lb_no_room;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return EDGE_R_lb_no_room;
+	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	if (ch->be.v6) {
+		struct ipv6hdr *o = (void *)(eth + 1);
+
+		if ((void *)(o + 1) > data_end)
+			return EDGE_R_lb_no_room;
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		/* version 6, traffic class 0, flow label from the flow hash */
+		*(__be32 *)o = bpf_htonl(0x60000000 | (ch->hash & 0xfffff));
+		o->payload_len = bpf_htons(inner_len);
+		o->nexthdr = inner_v6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
+		o->hop_limit = LB_TTL;
+		__builtin_memcpy(&o->saddr, src, 16);
+		__builtin_memcpy(&o->daddr, ch->be.addr, 16);
+	} else {
+		struct iphdr *o = (void *)(eth + 1);
+
+		if ((void *)(o + 1) > data_end)
+			return EDGE_R_lb_no_room;
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		o->version = 4;
+		o->ihl = 5;
+		o->tos = 0;
+		o->tot_len = bpf_htons(outer_len + inner_len);
+		o->id = 0;
+		o->frag_off = bpf_htons(0x4000); /* DF: no fragments for the backend to reassemble */
+		o->ttl = LB_TTL;
+		o->protocol = IPPROTO_IPIP;
+		o->check = 0;
+		o->saddr = src[0];
+		o->daddr = ch->be.addr[3];
+		o->check = csum_ipv4_hdr((const __u32 *)o);
+	}
+	if (fib.ifindex == ctx->ingress_ifindex)
+		return EDGE_R_lb_tx;
+	bpf_redirect(fib.ifindex, 0);
+	return EDGE_R_lb_redirect;
+}
+
+/* IP length of the packet at l3 (header included). */
+static __always_inline __u32 lb_inner_len(const struct edge_pkt *p)
+{
+	if (p->l3_proto == ETH_P_IPV6)
+		return sizeof(struct ipv6hdr) + p->l4_len;
+	return (p->l4_off - p->l3_off) + p->l4_len;
+}
+
+/*
+ * TCP or UDP to a service VIP: choose the backend and forward. Returns a
+ * reason, or EDGE_CONTINUE when no service matches.
+ */
+__noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct lb_choice ch = { .be_id = EDGE_LB_NO_BACKEND };
+	struct edge_lb_flow_key k = {};
+	struct edge_lb_config *c;
+	struct edge_lb_conn *ct;
+	__u32 zero = 0, bytes;
+	int r, v6, syn = 0, rst = 0, fresh = 0;
+	__u64 now, h;
+
+	if (!p)
+		return EDGE_R_lb_no_service;
+	c = bpf_map_lookup_elem(&edge_lb_config, &zero);
+	if (!c || !c->enabled)
+		return EDGE_R_lb_no_service;
+	v6 = p->l3_proto == ETH_P_IPV6;
+	if (p->l4_proto == IPPROTO_TCP) {
+		struct tcphdr *th = edge_pkt_ptr(ctx, p->l4_off);
+
+		if ((void *)(th + 1) > data_end)
+			return EDGE_R_l4_truncated;
+		k.sport = th->source;
+		k.dport = th->dest;
+		syn = th->syn && !th->ack;
+		rst = th->rst;
+	} else {
+		struct udphdr *uh = edge_pkt_ptr(ctx, p->l4_off);
+
+		if ((void *)(uh + 1) > data_end)
+			return EDGE_R_l4_truncated;
+		k.sport = uh->source;
+		k.dport = uh->dest;
+	}
+	k.proto = p->l4_proto;
+	r = lb_find_service(&ch, &p->dst, k.proto, k.dport);
+	if (r)
+		return r;
+	if (v6) {
+		struct ipv6hdr *ip6 = edge_pkt_ptr(ctx, p->l3_off);
+
+		if ((void *)(ip6 + 1) > data_end)
+			return EDGE_R_ip_truncated;
+		__builtin_memcpy(k.src, &ip6->saddr, 16);
+		__builtin_memcpy(k.dst, &ip6->daddr, 16);
+	} else {
+		struct iphdr *ip = edge_pkt_ptr(ctx, p->l3_off);
+
+		if ((void *)(ip + 1) > data_end)
+			return EDGE_R_ip_truncated;
+		k.src[0] = ip->saddr;
+		k.dst[0] = ip->daddr;
+	}
+	bytes = ctx->data_end - ctx->data;
+	now = lb_now();
+
+	ct = syn ? NULL : bpf_map_lookup_elem(&edge_lb_conns, &k);
+	if (ct) {
+		if (k.proto == IPPROTO_UDP && now - ct->seen_ns > c->udp_timeout_ns) {
+			fresh = 1; /* aged out: a new flow */
+		} else if (lb_conn_backend(&ch, ct)) {
+			if (k.proto == IPPROTO_UDP)
+				ct->seen_ns = now;
+			goto forward;
+		} else {
+			lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_rehashed, 0);
+		}
+	} else if (k.proto == IPPROTO_TCP && !syn) {
+		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_nonsyn_misses, 0);
+	} else {
+		fresh = 1;
+	}
+
+	h = lb_flow_hash(c, &k, v6);
+	r = lb_pick(&ch, h);
+	if (r)
+		return r;
+	if (fresh)
+		lb_event(&ch, LB_C_new_flows);
+	if (!rst) {
+		if (lb_guard_allows(c, now)) {
+			lb_conn_save(&ch, &k, now);
+			lb_event(&ch, LB_C_lru_inserts);
+		} else {
+			lb_event(&ch, LB_C_guard_limited);
+		}
+	}
+forward:
+	r = edge_lb_encap(ctx, p, &ch, c, lb_inner_len(p));
+	if (r == EDGE_R_lb_tx || r == EDGE_R_lb_redirect) {
+		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C__NONE, bytes);
+		lb_count(&edge_lb_be_stats, ch.be_id, LB_C__NONE, bytes);
+	}
+	return r;
+}
+
+/*
+ * An ICMP error to a service VIP: the packet it quotes is a reply our
+ * backend sent (source VIP:port, destination client). Forward the error,
+ * unchanged, to the backend of the flow client -> VIP. Never inserts.
+ */
+__noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
+{
+	void *data_end = (void *)(long)ctx->data_end;
+	struct lb_choice ch = { .be_id = EDGE_LB_NO_BACKEND };
+	struct edge_lb_flow_key k = {};
+	struct edge_vip_key vip = {};
+	struct edge_lb_config *c;
+	struct edge_lb_conn *ct;
+	__u32 zero = 0, bytes, qoff;
+	__u16 *ports;
+	int r, v6;
+
+	if (!p)
+		return EDGE_R_lb_icmp_unmatched;
+	c = bpf_map_lookup_elem(&edge_lb_config, &zero);
+	if (!c || !c->enabled)
+		return EDGE_R_lb_icmp_unmatched;
+	v6 = p->l3_proto == ETH_P_IPV6;
+	qoff = (p->l4_off & EDGE_OFF_MASK) + 8; /* the quoted IP header */
+	if (v6) {
+		struct icmp6hdr *ic = edge_pkt_ptr(ctx, p->l4_off);
+		struct ipv6hdr *q = (void *)(long)ctx->data + qoff;
+
+		if ((void *)(ic + 1) > data_end || (void *)(q + 1) + 4 > data_end)
+			return EDGE_R_lb_icmp_unmatched;
+		if (ic->icmp6_type != ICMPV6_PKT_TOOBIG && ic->icmp6_type != ICMPV6_DEST_UNREACH)
+			return EDGE_R_lb_icmp_unmatched;
+		/* quoted: VIP -> client; the flow is client -> VIP */
+		__builtin_memcpy(k.src, &q->daddr, 16);
+		__builtin_memcpy(k.dst, &q->saddr, 16);
+		k.proto = q->nexthdr;
+		ports = (void *)(q + 1);
+	} else {
+		struct icmphdr *ic = edge_pkt_ptr(ctx, p->l4_off);
+		struct iphdr *q = (void *)(long)ctx->data + qoff;
+
+		if ((void *)(ic + 1) > data_end || (void *)(q + 1) + 4 > data_end)
+			return EDGE_R_lb_icmp_unmatched;
+		if (ic->type != ICMP_DEST_UNREACH || q->ihl != 5)
+			return EDGE_R_lb_icmp_unmatched;
+		k.src[0] = q->daddr;
+		k.dst[0] = q->saddr;
+		k.proto = q->protocol;
+		ports = (void *)(q + 1);
+	}
+	if ((void *)(ports + 2) > data_end)
+		return EDGE_R_lb_icmp_unmatched;
+	k.sport = ports[1];
+	k.dport = ports[0];
+	if (k.proto != IPPROTO_TCP && k.proto != IPPROTO_UDP)
+		return EDGE_R_lb_icmp_unmatched;
+	/* The quoted source must be the VIP the error came to. */
+	if (v6) {
+		__builtin_memcpy(vip.addr, k.dst, 16);
+	} else {
+		vip.addr[2] = bpf_htonl(0xffff);
+		vip.addr[3] = k.dst[0];
+	}
+	if ((vip.addr[0] ^ p->dst.addr[0]) | (vip.addr[1] ^ p->dst.addr[1]) |
+	    (vip.addr[2] ^ p->dst.addr[2]) | (vip.addr[3] ^ p->dst.addr[3]))
+		return EDGE_R_lb_icmp_unmatched;
+	if (lb_find_service(&ch, &vip, k.proto, k.dport))
+		return EDGE_R_lb_icmp_unmatched;
+
+	ct = bpf_map_lookup_elem(&edge_lb_conns, &k);
+	if (!ct || !lb_conn_backend(&ch, ct)) {
+		r = lb_pick(&ch, lb_flow_hash(c, &k, v6));
+		if (r)
+			return r;
+	}
+	bytes = ctx->data_end - ctx->data;
+	r = edge_lb_encap(ctx, p, &ch, c, lb_inner_len(p));
+	if (r == EDGE_R_lb_tx || r == EDGE_R_lb_redirect) {
+		lb_event(&ch, LB_C_icmp_steered);
+		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C__NONE, bytes);
+		lb_count(&edge_lb_be_stats, ch.be_id, LB_C__NONE, bytes);
+	}
+	return r;
+}
+
+/*
+ * Entry from edge.bpf.c for a VIP with EDGE_VIP_F_LB. Returns a reason,
+ * or EDGE_CONTINUE to let the rest of the VIP path (DNS, pass) decide.
+ */
+static __always_inline int edge_lb_path(struct xdp_md *ctx, struct edge_pkt *p)
+{
+	struct edge_lb_config *c;
+	__u32 zero = 0;
+
+	if (p->ip_flags & (EDGE_IPF_FRAGMENT | EDGE_IPF_OPTIONS)) {
+		c = bpf_map_lookup_elem(&edge_lb_config, &zero);
+		if (!c)
+			return EDGE_CONTINUE;
+		if ((p->ip_flags & EDGE_IPF_FRAGMENT) && c->frag_drop)
+			return EDGE_R_lb_fragment_drop;
+		if ((p->ip_flags & EDGE_IPF_OPTIONS) && c->opt_drop)
+			return EDGE_R_lb_options_drop;
+		return EDGE_CONTINUE; /* counted as ip_fragment / ip_options, passed */
+	}
+	if (p->ip_flags & EDGE_IPF_EXTHDR)
+		return EDGE_CONTINUE;
+	if (p->l4_proto == IPPROTO_TCP)
+		return edge_lb_flow(ctx, p);
+	if (p->l4_proto == IPPROTO_UDP) {
+		int r = edge_lb_flow(ctx, p);
+
+		/* No UDP service on this port (DNS, say): the VIP path goes on. */
+		return r == EDGE_R_lb_no_service ? EDGE_CONTINUE : r;
+	}
+	if (p->l4_proto == IPPROTO_ICMP || p->l4_proto == IPPROTO_ICMPV6)
+		return edge_lb_icmp(ctx, p);
+	return EDGE_CONTINUE;
+}
+
+#endif /* EDGE_LB_H */

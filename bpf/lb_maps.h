@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The load balancer's maps (include/edge_lb.h says what each holds), and
+ * nothing else. Pinned by name like the rest (bpf/maps.h).
+ */
+#ifndef EDGE_LB_MAPS_H
+#define EDGE_LB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "edge_lb.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EDGE_LB_MAX_SERVICES);
+	__type(key, struct edge_lb_svc_key);
+	__type(value, struct edge_lb_svc);
+} edge_lb_services SEC(".maps");
+
+/*
+ * A Maglev table: slot 0 holds M, slots 1..M backend ids. BPF_F_INNER_MAP
+ * lets each service's table have its own size M (the outer map checks
+ * only type, key, value and flags).
+ */
+struct edge_lb_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, EDGE_LB_MAX_SERVICES);
+	__type(key, __u32);
+	__array(values, struct edge_lb_table);
+} edge_lb_tables SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EDGE_LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct edge_lb_backend);
+} edge_lb_backends SEC(".maps");
+
+/*
+ * Connection table. One hash shared by all CPUs (a flow that RSS moves to
+ * another queue still finds its entry) with per-CPU LRU lists
+ * (BPF_F_NO_COMMON_LRU): no lock shared between CPUs on insert/evict.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EDGE_LB_CONNS);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct edge_lb_flow_key);
+	__type(value, struct edge_lb_conn);
+} edge_lb_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct edge_lb_config);
+} edge_lb_config SEC(".maps");
+
+/* New-flow rate guard: per CPU, the time its credit is spent up to (GCRA). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} edge_lb_guard SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EDGE_LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct edge_lb_counters);
+} edge_lb_svc_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EDGE_LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct edge_lb_counters);
+} edge_lb_be_stats SEC(".maps");
+
+#endif /* EDGE_LB_MAPS_H */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Load balancing: types shared by bpf/lb.h and user/lb.c.
+ *
+ *   edge_lb_services  (VIP, proto, port) -> service id; port 0 = all ports
+ *   edge_lb_tables    service id -> Maglev table (an inner array map:
+ *                     slot 0 holds M, slots 1..M backend ids); the daemon
+ *                     fills a new inner map aside and swaps it in with one
+ *                     update of the outer map, so a packet sees the old
+ *                     table or the new one, never a mix
+ *   edge_lb_backends  backend id -> address, health, generation
+ *   edge_lb_conns     flow 5-tuple -> backend id + generation (LRU)
+ *   edge_lb_config    the flow-hash key and the knobs of lb:
+ *   edge_lb_svc_stats / edge_lb_be_stats  per-CPU counters by id
+ */
+#ifndef EDGE_LB_H_SHARED
+#define EDGE_LB_H_SHARED
+
+#include <linux/types.h>
+
+#define EDGE_MAP_LB_SERVICES  "edge_lb_services"
+#define EDGE_MAP_LB_TABLES    "edge_lb_tables"
+#define EDGE_MAP_LB_BACKENDS  "edge_lb_backends"
+#define EDGE_MAP_LB_CONNS     "edge_lb_conns"
+#define EDGE_MAP_LB_CONFIG    "edge_lb_config"
+#define EDGE_MAP_LB_SVC_STATS "edge_lb_svc_stats"
+#define EDGE_MAP_LB_BE_STATS  "edge_lb_be_stats"
+
+#define EDGE_LB_MAX_SERVICES 256
+#define EDGE_LB_MAX_BACKENDS 4096   /* ids 0..4095; 16 bits in a conntrack entry */
+#define EDGE_LB_CONNS	     1048576 /* conntrack entries (LRU, per-CPU lists) */
+#define EDGE_LB_NO_BACKEND   0xffffffffu /* a table slot with nobody (all drained/down) */
+
+struct edge_lb_svc_key {
+	__be32 addr[4]; /* IPv4 as ::ffff:a.b.c.d */
+	__be16 port;	/* 0: every port */
+	__u8 proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct edge_lb_svc_key) == 20, "edge_lb_svc_key size");
+
+struct edge_lb_svc {
+	__u32 id; /* index into edge_lb_tables and edge_lb_svc_stats */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct edge_lb_svc) == 8, "edge_lb_svc size");
+
+enum edge_lb_backend_state {
+	EDGE_LB_BE_FREE = 0, /* no backend has this id */
+	EDGE_LB_BE_UP,	     /* healthy: keeps its flows (even when drained) */
+	EDGE_LB_BE_DOWN,     /* failed health checks: its flows re-hash */
+};
+
+struct edge_lb_backend {
+	__be32 addr[4]; /* IPv4 as ::ffff:a.b.c.d */
+	__u16 gen;	/* bumped whenever the id is given to another backend */
+	__u8 state;	/* enum edge_lb_backend_state */
+	__u8 v6;	/* 1: IPv6 address (IP6IP6 / IPv4-in-IPv6) */
+	__u32 svc;	/* the service it serves */
+};
+_Static_assert(sizeof(struct edge_lb_backend) == 24, "edge_lb_backend size");
+
+/* A flow, as the client sent it. IPv4 addresses in addr[0], the rest zero. */
+struct edge_lb_flow_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct edge_lb_flow_key) == 40, "edge_lb_flow_key size");
+
+struct edge_lb_conn {
+	__u16 backend; /* id */
+	__u16 gen;     /* the backend's gen when chosen: stale if it differs */
+	__u32 hash;    /* flow hash: varies the tunnel's outer source */
+	__u64 seen_ns; /* UDP: last packet (for ageing); TCP: when chosen */
+};
+_Static_assert(sizeof(struct edge_lb_conn) == 16, "edge_lb_conn size");
+
+struct edge_lb_config {
+	__u64 k0, k1;		/* SipHash-2-4 key of the flow hash (secret) */
+	__u64 udp_timeout_ns;
+	__u64 new_flow_ns;	/* 1e9 / new_flow_rate: credit per conntrack insert
+				 * (per CPU); 0 = no limit */
+	__u8 frag_drop;		/* fragments to a service VIP: 1 drop, 0 pass */
+	__u8 opt_drop;		/* IPv4 options to a service VIP: 1 drop, 0 pass */
+	__u8 enabled;		/* the daemon wrote this entry */
+	__u8 pad[5];
+	__be32 src4;		/* outer source prefix, IPv4 */
+	__be32 src4_mask;	/* host bits, network order */
+	__be32 src6[4];		/* outer source prefix, IPv6 */
+	__be32 src6_mask;	/* host bits of src6[3], network order */
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct edge_lb_config) == 72, "edge_lb_config size");
+
+/*
+ * Counters per service (VIP, proto, port) and per backend; the same
+ * fields for both, named for bpftool and anyedgectl.
+ */
+#define EDGE_LB_COUNTERS(X)                                                      \
+	X(packets)	  /* forwarded to a backend */                            \
+	X(bytes)	  /* of those packets, as received */                     \
+	X(new_flows)	  /* SYN, or UDP without a live entry: chosen by table */ \
+	X(nonsyn_misses)  /* TCP non-SYN without an entry: table fallback */      \
+	X(lru_inserts)	  /* conntrack entries written */                         \
+	X(encap_failures) /* no route/neighbour, too big, no headroom: passed */  \
+	X(guard_limited)  /* new flows not remembered: new-flow rate exceeded */  \
+	X(rehashed)	  /* entry pointed at a down or removed backend */       \
+	X(icmp_steered)	  /* ICMP errors sent to the quoted flow's backend */
+
+struct edge_lb_counters {
+#define EDGE_X_FIELD(n) __u64 n;
+	EDGE_LB_COUNTERS(EDGE_X_FIELD)
+#undef EDGE_X_FIELD
+};
+#define EDGE_LB_NCOUNTERS 9
+_Static_assert(sizeof(struct edge_lb_counters) == EDGE_LB_NCOUNTERS * 8, "edge_lb_counters size");
+
+#endif /* EDGE_LB_H_SHARED */
