@@ -116,9 +116,19 @@ $(BUILD)/dns_bench: $(BUILD)/obj/bench_dns_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
+$(BUILD)/blast.bpf.o: tests/bench/blast.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/blast.skel.h: $(BUILD)/blast.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name blast_bpf > $@
+
+$(BUILD)/obj/bench_dns_blast.o: $(BUILD)/blast.skel.h
+
 $(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
 
 $(BUILD)/maglev_bench: $(BUILD)/obj/bench_maglev_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
