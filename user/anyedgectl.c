@@ -1,38 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * anyedgectl: inspect a running (or stopped) anyedge. Statistics come
- * straight from the pinned maps, so they work while the daemon is down.
+ * anyedgectl: inspect and steer a running anyedge through the daemon's
+ * control socket (one JSON request and reply per line, see
+ * user/control.h), with human output or -j JSON. Statistics fall back to
+ * the pinned maps, so they work while the daemon is down.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include <bpf/bpf.h>
 #include <limits.h>
 
 #include "anyedge.h"
 #include "config.h"
+#include "control.h"
 #include "dns_compile.h"
 #include "log.h"
 #include "stats.h"
 
+#define CTL_REPLY_MAX	  (64 << 20) /* bytes; far above any real reply */
+#define CTL_REPLY_WAIT_MS 60000	     /* a reload of a big config takes a while */
+
 struct ctl {
 	const char *pin_path;
-	const char *config;	/* -c: to resolve pool names */
+	bool pin_path_set;  /* -p given: stats and pool use the maps directly */
+	const char *config; /* -c: to resolve pool names */
+	const char *socket; /* --socket */
 	bool json;
 };
 
 struct ctl_cmd {
 	const char *name;
+	int nargs;
+	const char *usage;
 	int (*fn)(struct ctl *c, int argc, char **argv);
 	const char *help;
 };
 
-static int cmd_stats(struct ctl *c, int argc, char **argv)
+static int stats_pinned(struct ctl *c, int argc, char **argv)
 {
 	struct edge_stats st;
 	int fd, ret;
@@ -59,11 +75,11 @@ static int cmd_stats(struct ctl *c, int argc, char **argv)
 }
 
 /*
- * pool NAME|INDEX up|down: set a DNS pool's health in the pinned map. The
- * data path moves answers at once; the daemon's health checks (when
- * configured) and a reload set it again.
+ * pool NAME|INDEX up|down with -c or -p: set a DNS pool's health in the
+ * pinned map, without the daemon. The data path moves answers at once;
+ * the daemon's health checks (when configured) and a reload set it again.
  */
-static int cmd_pool(struct ctl *c, int argc, char **argv)
+static int pool_pinned(struct ctl *c, int argc, char **argv)
 {
 	struct edge_config cfg;
 	struct edge_dns_pool pool;
@@ -120,46 +136,512 @@ static int cmd_pool(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---- the control socket ---- */
+
+/* Connect to the daemon. fd, or -errno with a message printed. */
+static int ctl_connect(const struct ctl *c, bool quiet)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, ret;
+
+	if (strlen(c->socket) >= sizeof(sa.sun_path)) {
+		pr_warn("socket path too long: %s\n", c->socket);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, c->socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		pr_warn("socket: %s\n", strerror(errno));
+		return ret;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		ret = -errno;
+		close(fd);
+		if (quiet)
+			return ret;
+		if (ret == -ENOENT || ret == -ECONNREFUSED)
+			pr_warn("cannot connect to %s: %s (is anyedged running? see --socket)\n",
+				c->socket, strerror(-ret));
+		else if (ret == -EACCES || ret == -EPERM)
+			pr_warn("cannot connect to %s: %s (the control socket is for root only)\n",
+				c->socket, strerror(-ret));
+		else
+			pr_warn("cannot connect to %s: %s\n", c->socket, strerror(-ret));
+		return ret;
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* One line from fd (without the newline), malloc'd into *out. */
+static int read_line(int fd, char **out)
+{
+	size_t len = 0, cap = 0;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	char *buf = NULL, *tmp, *nl;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap >= CTL_REPLY_MAX) {
+				ret = -EFBIG;
+				goto err;
+			}
+			cap = cap ? cap * 2 : 65536;
+			tmp = realloc(buf, cap + 1);
+			if (!tmp) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			buf = tmp;
+		}
+		ret = poll(&pfd, 1, CTL_REPLY_WAIT_MS);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0) {
+			ret = ret ? -errno : -ETIMEDOUT;
+			goto err;
+		}
+		n = recv(fd, buf + len, cap - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto err;
+		}
+		if (!n) {
+			ret = -ECONNRESET;
+			goto err;
+		}
+		nl = memchr(buf + len, '\n', n);
+		len += n;
+		if (nl) {
+			*nl = '\0';
+			*out = buf;
+			return 0;
+		}
+	}
+err:
+	free(buf);
+	return ret;
+}
+
+/*
+ * Send {"cmd": name, "args": argv} and wait for the reply. 0 with *data
+ * (NULL if the reply has none; put it when done); -errno after printing
+ * why (the daemon's error, or what went wrong on the way).
+ */
+static int ctl_request(struct ctl *c, const char *name, int argc, char **argv,
+		       struct json_object **data)
+{
+	struct json_object *req, *args, *reply = NULL, *ok, *v = NULL;
+	char *line = NULL;
+	const char *s;
+	int fd, ret, rret, i;
+
+	*data = NULL;
+	fd = ctl_connect(c, false);
+	if (fd < 0)
+		return fd;
+	req = json_object_new_object();
+	args = json_object_new_array();
+	json_object_object_add(req, "cmd", json_object_new_string(name));
+	for (i = 0; i < argc; i++)
+		json_object_array_add(args, json_object_new_string(argv[i]));
+	json_object_object_add(req, "args", args);
+	s = json_object_to_json_string_ext(req,
+					   JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	ret = write_all(fd, s, strlen(s));
+	if (!ret)
+		ret = write_all(fd, "\n", 1);
+	json_object_put(req);
+	/* Even if the write failed: a refusal may be waiting to be read. */
+	rret = read_line(fd, &line);
+	if (!rret || !ret)
+		ret = rret;
+	close(fd);
+	if (ret) {
+		pr_warn("%s: talking to anyedged on %s: %s\n", name, c->socket, strerror(-ret));
+		return ret;
+	}
+	reply = json_tokener_parse(line);
+	free(line);
+	if (!json_object_object_get_ex(reply, "ok", &ok) ||
+	    !json_object_is_type(ok, json_type_boolean)) {
+		pr_warn("%s: anyedged sent a reply this anyedgectl does not understand\n", name);
+		json_object_put(reply);
+		return -EPROTO;
+	}
+	if (!json_object_get_boolean(ok)) {
+		s = json_object_object_get_ex(reply, "error", &v) ? json_object_get_string(v)
+								  : "unknown error";
+		if (c->json)
+			printf("{\"error\":%s}\n",
+			       json_object_to_json_string_ext(
+				       v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		pr_warn("%s\n", s);
+		json_object_put(reply);
+		return -EINVAL;
+	}
+	if (json_object_object_get_ex(reply, "data", &v))
+		*data = json_object_get(v);
+	json_object_put(reply);
+	return 0;
+}
+
+/* ---- human output ---- */
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v)
+		return "";
+	return json_object_get_string(v);
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static struct json_object *jget(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static void print_duration(uint64_t s)
+{
+	if (s >= 86400)
+		printf("%llud", (unsigned long long)(s / 86400));
+	if (s >= 3600)
+		printf("%lluh", (unsigned long long)(s % 86400 / 3600));
+	if (s >= 60)
+		printf("%llum", (unsigned long long)(s % 3600 / 60));
+	printf("%llus", (unsigned long long)(s % 60));
+}
+
+static void print_pools(struct json_object *pools)
+{
+	struct json_object *p, *up;
+	size_t i, n = json_object_array_length(pools);
+
+	if (!n) {
+		printf("  (none configured)\n");
+		return;
+	}
+	printf("  %-20s %5s  %-7s %s\n", "POOL", "INDEX", "STATE", "ADDRESSES");
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(pools, i);
+		up = jget(p, "up");
+		printf("  %-20s %5lld  %-7s %lld A, %lld AAAA%s\n", jstr(p, "name"),
+		       (long long)jint(p, "index"),
+		       !up			     ? "unknown"
+		       : json_object_get_boolean(up) ? "up"
+						     : "down",
+		       (long long)jint(p, "a"), (long long)jint(p, "aaaa"),
+		       up && json_object_get_boolean(up) !=
+					       json_object_get_boolean(jget(p, "configured_up"))
+			       ? " (set by hand or by checks)"
+			       : "");
+	}
+}
+
+static void print_list(const char *title, struct json_object *arr)
+{
+	size_t i, n = arr ? json_object_array_length(arr) : 0;
+
+	printf("%s:", title);
+	if (!n)
+		printf(" none");
+	for (i = 0; i < n; i++)
+		printf(" %s", json_object_get_string(json_object_array_get_idx(arr, i)));
+	printf("\n");
+}
+
+/* Sections added by other modules: shown as indented JSON. */
+static void print_generic(const char *name, struct json_object *v)
+{
+	const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY |
+								  JSON_C_TO_STRING_SPACED |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	printf("%s:", name);
+	if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+		printf("\n");
+	else
+		printf(" ");
+	for (; *s; s++) {
+		putchar(*s);
+		if (*s == '\n' && s[1])
+			fputs("  ", stdout);
+	}
+	printf("\n");
+}
+
+static void print_status(struct json_object *d)
+{
+	static const char *const known[] = {"daemon", "reload", "pools", "overrides", "drained"};
+	struct json_object *dm = jget(d, "daemon"), *rl = jget(d, "reload"), *ifs, *ov, *o;
+	size_t i, n;
+
+	printf("anyedged pid %lld, up ", (long long)jint(dm, "pid"));
+	print_duration(jint(dm, "uptime_s"));
+	printf(", config %s\n", jstr(dm, "config"));
+	printf("maps: %s; %lld VIPs, %lld zones, %lld DNS record sets\n", jstr(dm, "pin_path"),
+	       (long long)jint(dm, "vips"), (long long)jint(dm, "zones"),
+	       (long long)jint(dm, "dns_rrsets"));
+	ifs = jget(dm, "interfaces");
+	printf("interfaces:");
+	for (i = 0, n = ifs ? json_object_array_length(ifs) : 0; i < n; i++) {
+		o = json_object_array_get_idx(ifs, i);
+		printf(" %s (%s)", jstr(o, "name"), jstr(o, "mode"));
+	}
+	printf("%s\n", n ? "" : " none");
+	printf("reloads: %lld ok, %lld failed", (long long)jint(rl, "ok"),
+	       (long long)jint(rl, "failed"));
+	if (jget(rl, "last_result"))
+		printf("; last %s", jstr(rl, "last_result"));
+	if (jget(rl, "last_error"))
+		printf(": %s", jstr(rl, "last_error"));
+	printf("\n");
+	printf("DNS pools:\n");
+	print_pools(jget(d, "pools"));
+	ov = jget(d, "overrides");
+	printf("route overrides:");
+	for (i = 0, n = ov ? json_object_array_length(ov) : 0; i < n; i++) {
+		o = json_object_array_get_idx(ov, i);
+		printf(" %s=%s", jstr(o, "prefix"), jstr(o, "mode"));
+	}
+	printf("%s\n", n ? "" : " none");
+	print_list("drained backends", jget(d, "drained"));
+	json_object_object_foreach(d, key, val)
+	{
+		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(key, known[i]))
+				break;
+		if (i == sizeof(known) / sizeof(known[0]))
+			print_generic(key, val);
+	}
+}
+
+static void print_backends(struct json_object *d)
+{
+	struct json_object *bes = jget(d, "backends"), *b;
+	size_t i, n = bes ? json_object_array_length(bes) : 0;
+
+	if (!n)
+		printf("no backends configured\n");
+	for (i = 0; i < n; i++) {
+		b = json_object_array_get_idx(bes, i);
+		if (!json_object_is_type(b, json_type_object)) {
+			printf("%s\n", json_object_get_string(b));
+			continue;
+		}
+		json_object_object_foreach(b, key, val)
+		{
+			printf("%s=%s ", key, json_object_get_string(val));
+		}
+		printf("\n");
+	}
+	json_object_object_foreach(d, key, val)
+	{
+		if (!strcmp(key, "drained"))
+			print_list("drained by hand", val);
+		else if (strcmp(key, "backends"))
+			print_generic(key, val);
+	}
+}
+
+static void print_reply(const char *cmd, struct json_object *d)
+{
+	if (!strcmp(cmd, "status")) {
+		print_status(d);
+	} else if (!strcmp(cmd, "pools")) {
+		print_pools(d);
+	} else if (!strcmp(cmd, "backends")) {
+		print_backends(d);
+	} else if (!strcmp(cmd, "pool")) {
+		printf("pool %s (index %lld) is now %s\n", jstr(d, "pool"),
+		       (long long)jint(d, "index"),
+		       json_object_get_boolean(jget(d, "up")) ? "up" : "down");
+	} else if (!strcmp(cmd, "drain") || !strcmp(cmd, "undrain")) {
+		printf("backend %s %s%s\n", jstr(d, "backend"),
+		       json_object_get_boolean(jget(d, "drained")) ? "drained" : "undrained",
+		       json_object_get_boolean(jget(d, "changed")) ? "" : " (already)");
+	} else if (!strcmp(cmd, "announce") || !strcmp(cmd, "withdraw") || !strcmp(cmd, "auto")) {
+		printf("prefix %s: %s (was %s)\n", jstr(d, "prefix"),
+		       !strcmp(jstr(d, "override"), "auto")	  ? "health decides"
+		       : !strcmp(jstr(d, "override"), "announce") ? "announced by hand"
+								  : "withdrawn by hand",
+		       jstr(d, "previous"));
+	} else if (!strcmp(cmd, "reload")) {
+		printf("reloaded %s\n", jstr(d, "config"));
+	} else if (!strcmp(cmd, "help")) {
+		size_t i, n = json_object_array_length(d);
+
+		for (i = 0; i < n; i++) {
+			struct json_object *o = json_object_array_get_idx(d, i);
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s %s", jstr(o, "name"), jstr(o, "usage"));
+			printf("  %-28s %s\n", name, jstr(o, "help"));
+		}
+	} else if (d) {
+		print_generic(cmd, d);
+	}
+}
+
+/* Any daemon command: the reply as JSON (-j) or for people. */
+static int cmd_daemon(struct ctl *c, int argc, char **argv)
+{
+	struct json_object *data;
+	int ret;
+
+	ret = ctl_request(c, argv[0], argc - 1, argv + 1, &data);
+	if (ret)
+		return ret;
+	if (c->json)
+		printf("%s\n",
+		       data ? json_object_to_json_string_ext(
+				      data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+			    : "{}");
+	else
+		print_reply(argv[0], data);
+	json_object_put(data);
+	return 0;
+}
+
+/*
+ * stats: from the daemon; from the pinned maps when -p is given or no
+ * daemon answers (so it works while anyedged is down).
+ */
+static int cmd_stats(struct ctl *c, int argc, char **argv)
+{
+	struct json_object *data, *v;
+	struct edge_stats st = {};
+	size_t i;
+	int fd, ret;
+
+	if (argc > 1) {
+		pr_warn("stats takes no arguments\n");
+		return -EINVAL;
+	}
+	if (c->pin_path_set)
+		return stats_pinned(c, argc, argv);
+	fd = ctl_connect(c, true);
+	if (fd < 0)
+		return stats_pinned(c, argc, argv);
+	close(fd);
+	ret = ctl_request(c, "stats", 0, NULL, &data);
+	if (ret)
+		return ret;
+	for (i = 0; i < edge_stat_nfields; i++)
+		if (json_object_object_get_ex(data, edge_stat_fields[i].name, &v))
+			*(__u64 *)((char *)&st + edge_stat_fields[i].off) =
+				(__u64)json_object_get_int64(v);
+	json_object_put(data);
+	edge_stats_print(stdout, &st, c->json);
+	return 0;
+}
+
+/* pool: by the daemon; straight into the pinned map with -c or -p. */
+static int cmd_pool(struct ctl *c, int argc, char **argv)
+{
+	if (c->config || c->pin_path_set)
+		return pool_pinned(c, argc, argv);
+	if (argc != 3) {
+		pr_warn("usage: anyedgectl pool NAME|INDEX up|down\n");
+		return -EINVAL;
+	}
+	return cmd_daemon(c, argc, argv);
+}
+
 static const struct ctl_cmd cmds[] = {
-	{ "stats", cmd_stats, "counters by verdict and reason, summed over CPUs" },
-	{ "pool", cmd_pool, "NAME|INDEX up|down: set a DNS pool's health" },
+	{"status", 0, NULL, cmd_daemon, "daemon, reloads, pools, prefixes, overrides"},
+	{"stats", 0, NULL, cmd_stats, "counters by verdict and reason, summed over CPUs"},
+	{"pools", 0, NULL, cmd_daemon, "DNS answer pools and their health"},
+	{"pool", 2, "NAME|INDEX up|down", cmd_pool, "set a DNS pool's health"},
+	{"backends", 0, NULL, cmd_daemon, "load-balancer backends and their health"},
+	{"drain", 1, "BACKEND", cmd_daemon, "give a backend no new flows (until undrain)"},
+	{"undrain", 1, "BACKEND", cmd_daemon, "undo drain"},
+	{"withdraw", 1, "PREFIX", cmd_daemon, "withdraw PREFIX whatever health says"},
+	{"announce", 1, "PREFIX", cmd_daemon, "announce PREFIX whatever health says"},
+	{"auto", 1, "PREFIX", cmd_daemon, "clear the override of PREFIX: health decides"},
+	{"reload", 0, NULL, cmd_daemon, "re-read the config (errors are shown here)"},
+	{"help", 0, NULL, cmd_daemon, "the commands the running daemon knows"},
 };
 
 static void usage(FILE *f)
 {
+	char name[64];
 	size_t i;
 
-	fprintf(f, "Usage: anyedgectl [-j] [--pin-path DIR] COMMAND\n"
-		   "  -j, --json          JSON output\n"
-		   "  -p, --pin-path DIR  pinned maps (default %s)\n"
-		   "  -c, --config FILE   the daemon's config (to resolve pool names)\n"
-		   "Commands:\n",
-		EDGE_PIN_DEFAULT);
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f,
+		"Usage: anyedgectl [-j] [--socket PATH] [--pin-path DIR] [-c CONFIG] COMMAND "
+		"[ARG...]\n"
+		"  -j, --json          JSON output\n"
+		"  -s, --socket PATH   the daemon's control socket (default %s)\n"
+		"  -p, --pin-path DIR  read/write the pinned maps directly, without the daemon\n"
+		"                      (stats, pool; default %s)\n"
+		"  -c, --config FILE   the daemon's config (pool names, without the daemon)\n"
+		"Commands:\n",
+		EDGE_CTL_SOCKET_DEFAULT, EDGE_PIN_DEFAULT);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(name, sizeof(name), "%s %s", cmds[i].name, cmds[i].usage ?: "");
+		fprintf(f, "  %-28s %s\n", name, cmds[i].help);
+	}
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pin-path", required_argument, NULL, 'p' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
+		{"json", no_argument, NULL, 'j'},
+		{"socket", required_argument, NULL, 's'},
+		{"pin-path", required_argument, NULL, 'p'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	struct ctl c = { .pin_path = EDGE_PIN_DEFAULT };
+	struct ctl c = {.pin_path = EDGE_PIN_DEFAULT, .socket = EDGE_CTL_SOCKET_DEFAULT};
+	const struct ctl_cmd *cmd = NULL;
 	size_t i;
 	int opt;
 
 	edge_log_set_prefix("anyedgectl");
-	while ((opt = getopt_long(argc, argv, "+jp:c:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+js:p:c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			c.json = true;
 			break;
+		case 's':
+			c.socket = optarg;
+			break;
 		case 'p':
 			c.pin_path = optarg;
+			c.pin_path_set = true;
 			break;
 		case 'c':
 			c.config = optarg;
@@ -178,8 +660,15 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[optind], cmds[i].name))
-			return cmds[i].fn(&c, argc - optind, argv + optind) ? 1 : 0;
-	pr_warn("unknown command '%s'\n", argv[optind]);
-	usage(stderr);
-	return 2;
+			cmd = &cmds[i];
+	if (!cmd) {
+		pr_warn("unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (cmd->fn == cmd_daemon && argc - optind - 1 != cmd->nargs) {
+		pr_warn("usage: anyedgectl %s %s\n", cmd->name, cmd->usage ?: "");
+		return 2;
+	}
+	return cmd->fn(&c, argc - optind, argv + optind) ? 1 : 0;
 }

@@ -28,7 +28,7 @@ struct ctl_client {
 	uid_t uid;
 	struct edge_timer *timer;
 	unsigned int nreqs;
-	bool closing;		     /* close once out[] is written */
+	bool closing;		    /* close once out[] is written */
 	char in[EDGE_CTL_MAX_LINE]; /* bytes of requests not handled yet */
 	size_t in_len;
 	char *out; /* reply bytes not written yet */
@@ -70,8 +70,8 @@ static bool valid_name(const char *s)
 	return i > 0 && i < EDGE_CTL_NAME_LEN;
 }
 
-static int cmd_help(void *arg, const struct edge_ctl_req *req, struct json_object **data,
-		    char *err, size_t errlen)
+static int cmd_help(void *arg, const struct edge_ctl_req *req, struct json_object **data, char *err,
+		    size_t errlen)
 {
 	(void)req, (void)err, (void)errlen;
 	*data = edge_ctl_commands(arg);
@@ -116,8 +116,7 @@ int edge_ctl_register(struct edge_ctl *c, const struct edge_ctl_cmd *cmd)
 	return 0;
 }
 
-int edge_ctl_register_status(struct edge_ctl *c, const char *name, edge_ctl_status_fn fn,
-			     void *arg)
+int edge_ctl_register_status(struct edge_ctl *c, const char *name, edge_ctl_status_fn fn, void *arg)
 {
 	struct ctl_section *s = NULL;
 	size_t i;
@@ -166,8 +165,7 @@ struct json_object *edge_ctl_commands(struct edge_ctl *c)
 	for (i = 0; i < c->n_cmds; i++) {
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(c->cmds[i].name));
-		json_object_object_add(o, "usage",
-				       json_object_new_string(c->cmds[i].usage ?: ""));
+		json_object_object_add(o, "usage", json_object_new_string(c->cmds[i].usage ?: ""));
 		json_object_object_add(o, "help", json_object_new_string(c->cmds[i].help ?: ""));
 		json_object_array_add(arr, o);
 	}
@@ -229,16 +227,15 @@ static int parse_args(struct json_object *v, struct edge_ctl_req *req, char *err
 				       EDGE_CTL_MAX_ARG_LEN);
 		for (j = 0; j < (size_t)len; j++)
 			if ((unsigned char)s[j] < 0x20 || s[j] == 0x7f)
-				return req_err(err, errlen, "args[%zu] contains a control character",
-					       i);
+				return req_err(err, errlen,
+					       "args[%zu] contains a control character", i);
 		req->argv[i] = s;
 	}
 	req->argc = n;
 	return 0;
 }
 
-int edge_ctl_parse(const char *line, size_t len, struct edge_ctl_req *req, char *err,
-		   size_t errlen)
+int edge_ctl_parse(const char *line, size_t len, struct edge_ctl_req *req, char *err, size_t errlen)
 {
 	enum json_tokener_error jerr;
 	struct json_tokener *tok;
@@ -269,8 +266,8 @@ int edge_ctl_parse(const char *line, size_t len, struct edge_ctl_req *req, char 
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success) {
 		ret = req_err(err, errlen, "not JSON: %s",
-			      jerr == json_tokener_continue ? "unexpected end of line" :
-							      json_tokener_error_desc(jerr));
+			      jerr == json_tokener_continue ? "unexpected end of line"
+							    : json_tokener_error_desc(jerr));
 		goto err;
 	}
 	for (; used < len; used++) {
@@ -484,8 +481,7 @@ static void client_handle(struct ctl_client *cl)
 	char *nl;
 	size_t n;
 
-	while (!cl->closing && !client_pending(cl) &&
-	       (nl = memchr(cl->in, '\n', cl->in_len))) {
+	while (!cl->closing && !client_pending(cl) && (nl = memchr(cl->in, '\n', cl->in_len))) {
 		n = nl - cl->in;
 		if (++cl->nreqs > EDGE_CTL_MAX_REQS) {
 			client_queue(cl, edge_ctl_reply_error("more than %d requests on one "
@@ -582,8 +578,8 @@ static void on_client_timeout(struct edge_loop *loop, struct edge_timer *t, void
 	(void)loop, (void)t;
 	cl->timer = NULL; /* a one-shot timer: freed by the loop after this */
 	if (!client_pending(cl))
-		client_queue(cl, edge_ctl_reply_error("idle for %u ms; closing",
-						      cl->c->timeout_ms));
+		client_queue(cl,
+			     edge_ctl_reply_error("idle for %u ms; closing", cl->c->timeout_ms));
 	client_flush(cl);
 	client_close(cl);
 }
@@ -709,8 +705,7 @@ static int clear_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 	ret = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	close(fd);
 	if (!ret) {
-		snprintf(err, errlen,
-			 "control socket: %s is in use (is another anyedged running?)",
+		snprintf(err, errlen, "control socket: %s is in use (is another anyedged running?)",
 			 sa->sun_path);
 		return -EADDRINUSE;
 	}
@@ -725,7 +720,7 @@ static int clear_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 int edge_ctl_listen(struct edge_ctl *c, struct edge_loop *loop, const char *path,
 		    unsigned int timeout_ms, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	mode_t old;
 	int fd, ret;
@@ -733,8 +728,10 @@ int edge_ctl_listen(struct edge_ctl *c, struct edge_loop *loop, const char *path
 	if (c->lfd >= 0)
 		return -EALREADY;
 	if (!path || path[0] != '/' || strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket: '%s' is not an absolute path of at most %zu "
-				      "bytes", path ?: "", sizeof(sa.sun_path) - 1);
+		snprintf(err, errlen,
+			 "control socket: '%s' is not an absolute path of at most %zu "
+			 "bytes",
+			 path ?: "", sizeof(sa.sun_path) - 1);
 		return -EINVAL;
 	}
 	strcpy(sa.sun_path, path);

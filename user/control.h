@@ -27,15 +27,15 @@
 
 #include "evloop.h"
 
-#define EDGE_CTL_MAX_LINE	4096 /* bytes per request, newline included */
-#define EDGE_CTL_MAX_CLIENTS	64
-#define EDGE_CTL_MAX_REQS	1024 /* per connection */
-#define EDGE_CTL_MAX_ARGS	8
-#define EDGE_CTL_MAX_ARG_LEN	256
-#define EDGE_CTL_MAX_CMDS	64
-#define EDGE_CTL_MAX_SECTIONS	32
-#define EDGE_CTL_TIMEOUT_MS	10000 /* default idle timeout per client */
-#define EDGE_CTL_NAME_LEN	32    /* command and section names: [a-z0-9_-] */
+#define EDGE_CTL_MAX_LINE     4096 /* bytes per request, newline included */
+#define EDGE_CTL_MAX_CLIENTS  64
+#define EDGE_CTL_MAX_REQS     1024 /* per connection */
+#define EDGE_CTL_MAX_ARGS     8
+#define EDGE_CTL_MAX_ARG_LEN  256
+#define EDGE_CTL_MAX_CMDS     64
+#define EDGE_CTL_MAX_SECTIONS 32
+#define EDGE_CTL_TIMEOUT_MS   10000 /* default idle timeout per client */
+#define EDGE_CTL_NAME_LEN     32    /* command and section names: [a-z0-9_-] */
 
 struct edge_ctl;
 
@@ -56,7 +56,7 @@ typedef int (*edge_ctl_fn)(void *arg, const struct edge_ctl_req *req, struct jso
 			   char *err, size_t errlen);
 
 struct edge_ctl_cmd {
-	const char *name;  /* static string */
+	const char *name; /* static string */
 	int min_args;
 	int max_args;
 	const char *usage; /* "BACKEND", for error replies and help */

@@ -320,8 +320,8 @@ static int cmd_pools(void *arg, const struct edge_ctl_req *req, struct json_obje
 }
 
 /* pool NAME|INDEX up|down */
-static int cmd_pool(void *arg, const struct edge_ctl_req *req, struct json_object **data,
-		    char *err, size_t errlen)
+static int cmd_pool(void *arg, const struct edge_ctl_req *req, struct json_object **data, char *err,
+		    size_t errlen)
 {
 	struct edge_dns_pool pool = {};
 	struct edged *d = arg;
@@ -393,8 +393,8 @@ static int do_drain(struct edged *d, const struct edge_ctl_req *req, bool drain,
 	was = edged_is_drained(d, addr);
 	ret = edged_drain_set(d, addr, drain);
 	if (ret) {
-		snprintf(err, errlen, "%s", ret == -ENOSPC ? "too many drained backends" :
-							      strerror(-ret));
+		snprintf(err, errlen, "%s",
+			 ret == -ENOSPC ? "too many drained backends" : strerror(-ret));
 		return ret;
 	}
 	if (was != drain)
@@ -434,8 +434,7 @@ static int do_override(struct edged *d, const struct edge_ctl_req *req,
 	was = edged_override_get(d, prefix);
 	ret = edged_override_set(d, prefix, mode);
 	if (ret) {
-		snprintf(err, errlen, "%s", ret == -ENOSPC ? "too many overrides" :
-							      strerror(-ret));
+		snprintf(err, errlen, "%s", ret == -ENOSPC ? "too many overrides" : strerror(-ret));
 		return ret;
 	}
 	if (was != mode)
@@ -461,8 +460,8 @@ static int cmd_withdraw(void *arg, const struct edge_ctl_req *req, struct json_o
 	return do_override(arg, req, EDGED_OVR_WITHDRAW, data, err, errlen);
 }
 
-static int cmd_auto(void *arg, const struct edge_ctl_req *req, struct json_object **data,
-		    char *err, size_t errlen)
+static int cmd_auto(void *arg, const struct edge_ctl_req *req, struct json_object **data, char *err,
+		    size_t errlen)
 {
 	return do_override(arg, req, EDGED_OVR_AUTO, data, err, errlen);
 }
@@ -476,18 +475,21 @@ static void metrics_daemon(void *arg, FILE *f)
 	size_t i;
 	int up;
 
-	fprintf(f, "# HELP anyedge_start_time_seconds Start time of anyedged (unix time).\n"
-		   "# TYPE anyedge_start_time_seconds gauge\n"
-		   "anyedge_start_time_seconds %lld\n",
+	fprintf(f,
+		"# HELP anyedge_start_time_seconds Start time of anyedged (unix time).\n"
+		"# TYPE anyedge_start_time_seconds gauge\n"
+		"anyedge_start_time_seconds %lld\n",
 		(long long)d->started_at);
-	fprintf(f, "# HELP anyedge_reloads_total Configuration reloads by result.\n"
-		   "# TYPE anyedge_reloads_total counter\n"
-		   "anyedge_reloads_total{result=\"ok\"} %u\n"
-		   "anyedge_reloads_total{result=\"failed\"} %u\n",
+	fprintf(f,
+		"# HELP anyedge_reloads_total Configuration reloads by result.\n"
+		"# TYPE anyedge_reloads_total counter\n"
+		"anyedge_reloads_total{result=\"ok\"} %u\n"
+		"anyedge_reloads_total{result=\"failed\"} %u\n",
 		d->n_reloads, d->n_reload_failures);
-	fprintf(f, "# HELP anyedge_config_last_reload_ok 1 if the last reload applied.\n"
-		   "# TYPE anyedge_config_last_reload_ok gauge\n"
-		   "anyedge_config_last_reload_ok %d\n",
+	fprintf(f,
+		"# HELP anyedge_config_last_reload_ok 1 if the last reload applied.\n"
+		"# TYPE anyedge_config_last_reload_ok gauge\n"
+		"anyedge_config_last_reload_ok %d\n",
 		!d->reload_err[0]);
 	fprintf(f, "# HELP anyedge_dns_pool_up DNS answer pool health (1 up, 0 down).\n"
 		   "# TYPE anyedge_dns_pool_up gauge\n");
@@ -502,35 +504,37 @@ static void metrics_daemon(void *arg, FILE *f)
 	for (i = 0; i < d->n_overrides; i++)
 		fprintf(f, "anyedge_route_override{prefix=\"%s\",mode=\"%s\"} 1\n",
 			d->overrides[i].prefix, edged_override_str(d->overrides[i].mode));
-	fprintf(f, "# HELP anyedge_backends_drained Backends drained by hand.\n"
-		   "# TYPE anyedge_backends_drained gauge\n"
-		   "anyedge_backends_drained %zu\n",
+	fprintf(f,
+		"# HELP anyedge_backends_drained Backends drained by hand.\n"
+		"# TYPE anyedge_backends_drained gauge\n"
+		"anyedge_backends_drained %zu\n",
 		d->n_drained);
-	fprintf(f, "# HELP anyedge_control_clients Clients connected to the control socket.\n"
-		   "# TYPE anyedge_control_clients gauge\n"
-		   "anyedge_control_clients %u\n",
+	fprintf(f,
+		"# HELP anyedge_control_clients Clients connected to the control socket.\n"
+		"# TYPE anyedge_control_clients gauge\n"
+		"anyedge_control_clients %u\n",
 		d->ctl ? edge_ctl_nclients(d->ctl) : 0);
 }
 
 int edged_ctl_init(struct edged *d)
 {
 	const struct edge_ctl_cmd cmds[] = {
-		{ "status", 0, 0, NULL, "daemon, reload, pools, overrides, drains and more",
-		  cmd_status, d },
-		{ "stats", 0, 0, NULL, "data path counters, summed over CPUs", cmd_stats, d },
-		{ "pools", 0, 0, NULL, "DNS answer pools and their health", cmd_pools, d },
-		{ "pool", 2, 2, "NAME|INDEX up|down", "set a DNS pool's health", cmd_pool, d },
-		{ "backends", 0, 0, NULL, "load-balancer backends and their health", cmd_backends,
-		  d },
-		{ "drain", 1, 1, "BACKEND", "give a backend no new flows (survives reload)",
-		  cmd_drain, d },
-		{ "undrain", 1, 1, "BACKEND", "undo drain", cmd_undrain, d },
-		{ "announce", 1, 1, "PREFIX", "keep PREFIX announced whatever health says",
-		  cmd_announce, d },
-		{ "withdraw", 1, 1, "PREFIX", "keep PREFIX withdrawn whatever health says",
-		  cmd_withdraw, d },
-		{ "auto", 1, 1, "PREFIX", "clear the override of PREFIX: health decides",
-		  cmd_auto, d },
+		{"status", 0, 0, NULL, "daemon, reload, pools, overrides, drains and more",
+		 cmd_status, d},
+		{"stats", 0, 0, NULL, "data path counters, summed over CPUs", cmd_stats, d},
+		{"pools", 0, 0, NULL, "DNS answer pools and their health", cmd_pools, d},
+		{"pool", 2, 2, "NAME|INDEX up|down", "set a DNS pool's health", cmd_pool, d},
+		{"backends", 0, 0, NULL, "load-balancer backends and their health", cmd_backends,
+		 d},
+		{"drain", 1, 1, "BACKEND", "give a backend no new flows (survives reload)",
+		 cmd_drain, d},
+		{"undrain", 1, 1, "BACKEND", "undo drain", cmd_undrain, d},
+		{"announce", 1, 1, "PREFIX", "keep PREFIX announced whatever health says",
+		 cmd_announce, d},
+		{"withdraw", 1, 1, "PREFIX", "keep PREFIX withdrawn whatever health says",
+		 cmd_withdraw, d},
+		{"auto", 1, 1, "PREFIX", "clear the override of PREFIX: health decides", cmd_auto,
+		 d},
 	};
 	size_t i;
 	int ret;

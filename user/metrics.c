@@ -53,8 +53,7 @@ void edge_metrics_free(struct edge_metrics *m)
 	free(m);
 }
 
-int edge_metrics_register(struct edge_metrics *m, const char *name, edge_metrics_fn fn,
-			  void *arg)
+int edge_metrics_register(struct edge_metrics *m, const char *name, edge_metrics_fn fn, void *arg)
 {
 	struct metrics_provider *p;
 
@@ -117,20 +116,22 @@ static void write_stats(FILE *f, const struct edge_stats *st)
 	static const struct {
 		const char *prefix, *metric, *label, *help;
 	} fam[] = {
-		{ "event_", "anyedge_events_total", "event", "Data path events by kind." },
-		{ "verdict_", "anyedge_verdicts_total", "verdict", "Packets by XDP verdict." },
-		{ "reason_", "anyedge_reasons_total", "reason",
-		  "Packets by the reason of their verdict." },
+		{"event_", "anyedge_events_total", "event", "Data path events by kind."},
+		{"verdict_", "anyedge_verdicts_total", "verdict", "Packets by XDP verdict."},
+		{"reason_", "anyedge_reasons_total", "reason",
+		 "Packets by the reason of their verdict."},
 	};
 	size_t i, j, pl;
 
-	fprintf(f, "# HELP anyedge_packets_total Packets seen by the XDP program.\n"
-		   "# TYPE anyedge_packets_total counter\n"
-		   "anyedge_packets_total %llu\n",
+	fprintf(f,
+		"# HELP anyedge_packets_total Packets seen by the XDP program.\n"
+		"# TYPE anyedge_packets_total counter\n"
+		"anyedge_packets_total %llu\n",
 		(unsigned long long)st->packets);
-	fprintf(f, "# HELP anyedge_bytes_total Bytes seen by the XDP program.\n"
-		   "# TYPE anyedge_bytes_total counter\n"
-		   "anyedge_bytes_total %llu\n",
+	fprintf(f,
+		"# HELP anyedge_bytes_total Bytes seen by the XDP program.\n"
+		"# TYPE anyedge_bytes_total counter\n"
+		"anyedge_bytes_total %llu\n",
 		(unsigned long long)st->bytes);
 	for (j = 0; j < sizeof(fam) / sizeof(fam[0]); j++) {
 		pl = strlen(fam[j].prefix);
@@ -157,9 +158,10 @@ char *edge_metrics_render(struct edge_metrics *m, size_t *lenp)
 		return NULL;
 	if (m->stats_fd >= 0) {
 		ret = edge_stats_read(m->stats_fd, &st);
-		fprintf(f, "# HELP anyedge_stats_read_ok 1 if the stats map could be read.\n"
-			   "# TYPE anyedge_stats_read_ok gauge\n"
-			   "anyedge_stats_read_ok %d\n",
+		fprintf(f,
+			"# HELP anyedge_stats_read_ok 1 if the stats map could be read.\n"
+			"# TYPE anyedge_stats_read_ok gauge\n"
+			"anyedge_stats_read_ok %d\n",
 			!ret);
 		if (!ret)
 			write_stats(f, &st);
@@ -196,8 +198,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code, con
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **ctx)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **ctx)
 {
 	static char not_found[] = "not found: try /metrics\n";
 	static char bad_method[] = "only GET and HEAD\n";
@@ -212,8 +214,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", bad_method,
 			     strlen(bad_method), MHD_RESPMEM_PERSISTENT);
 	if (strcmp(url, "/metrics"))
-		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found,
-			     strlen(not_found), MHD_RESPMEM_PERSISTENT);
+		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found, strlen(not_found),
+			     MHD_RESPMEM_PERSISTENT);
 	body = edge_metrics_render(m, &len);
 	if (!body)
 		return MHD_NO;
@@ -224,8 +226,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 int edge_metrics_start(struct edge_metrics *m, const struct sockaddr *addr, socklen_t len,
 		       int stats_fd, char *err, size_t errlen)
 {
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			     MHD_USE_ERROR_LOG;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	const struct sockaddr_in6 *s6 = (const void *)addr;
 	unsigned short port;
 	int fd, one = 1;
@@ -252,12 +253,11 @@ int edge_metrics_start(struct edge_metrics *m, const struct sockaddr *addr, sock
 	}
 	if (bind(fd, addr, len) || listen(fd, 32))
 		goto err_close;
-	port = ntohs(addr->sa_family == AF_INET6 ? s6->sin6_port :
-						    ((const struct sockaddr_in *)addr)->sin_port);
-	m->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, m,
-				  MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned int)32, MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned int)10, MHD_OPTION_END);
+	port = ntohs(addr->sa_family == AF_INET6 ? s6->sin6_port
+						 : ((const struct sockaddr_in *)addr)->sin_port);
+	m->mhd = MHD_start_daemon(flags, port, NULL, NULL, on_request, m, MHD_OPTION_LISTEN_SOCKET,
+				  fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
 	if (!m->mhd) {
 		snprintf(err, errlen, "metrics: cannot start the HTTP server");
 		close(fd);
@@ -265,13 +265,12 @@ int edge_metrics_start(struct edge_metrics *m, const struct sockaddr *addr, sock
 	}
 	return 0;
 
-err_close:
-	{
-		int e = errno;
+err_close : {
+	int e = errno;
 
-		close(fd);
-		errno = e;
-	}
+	close(fd);
+	errno = e;
+}
 err_errno:
 	snprintf(err, errlen, "metrics: cannot listen: %s", strerror(errno));
 	return -errno;

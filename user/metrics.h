@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#define EDGE_METRICS_PERIOD_MS 1000 /* snapshot refresh */
+#define EDGE_METRICS_PERIOD_MS	   1000 /* snapshot refresh */
 #define EDGE_METRICS_MAX_PROVIDERS 32
 
 struct edge_metrics;
@@ -32,8 +32,7 @@ struct edge_metrics *edge_metrics_new(void);
 void edge_metrics_free(struct edge_metrics *m);
 
 /* 0, -EINVAL, -ENOSPC. */
-int edge_metrics_register(struct edge_metrics *m, const char *name, edge_metrics_fn fn,
-			  void *arg);
+int edge_metrics_register(struct edge_metrics *m, const char *name, edge_metrics_fn fn, void *arg);
 
 /*
  * Serve GET /metrics on addr. stats_fd: the stats map (per-CPU, summed

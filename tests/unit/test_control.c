@@ -35,8 +35,8 @@ TEST(ctl_parse_accepts_cmd_and_args)
 	struct edge_ctl_req req;
 	char err[256];
 
-	ASSERT_OK(parse("{\"cmd\":\"drain\",\"args\":[\"198.51.100.7\"]}\r", &req, err,
-			sizeof(err)));
+	ASSERT_OK(
+		parse("{\"cmd\":\"drain\",\"args\":[\"198.51.100.7\"]}\r", &req, err, sizeof(err)));
 	ASSERT_STREQ(req.cmd, "drain");
 	ASSERT_EQ(req.argc, 1);
 	ASSERT_STREQ(req.argv[0], "198.51.100.7");
@@ -53,28 +53,28 @@ TEST(ctl_parse_rejects_malformed_requests)
 	static const struct {
 		const char *line, *why;
 	} bad[] = {
-		{ "", "empty" },
-		{ "garbage", "not JSON" },
-		{ "{\"cmd\":\"status\"", "not JSON" },
-		{ "{\"cmd\":\"status\"} {}", "not JSON" },
-		{ "[\"status\"]", "JSON object" },
-		{ "\"status\"", "JSON object" },
-		{ "{}", "'cmd' is missing" },
-		{ "{\"cmd\":1}", "command name" },
-		{ "{\"cmd\":\"\"}", "command name" },
-		{ "{\"cmd\":\"Status\"}", "command name" },
-		{ "{\"cmd\":\"a b\"}", "command name" },
-		{ "{\"cmd\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "command name" },
-		{ "{\"cmd\":\"x\",\"bogus\":1}", "unknown key 'bogus'" },
-		{ "{\"cmd\":\"x\",\"args\":\"a\"}", "list of strings" },
-		{ "{\"cmd\":\"x\",\"args\":[1]}", "args[0] is not a string" },
-		{ "{\"cmd\":\"x\",\"args\":[\"a\",[\"b\"]]}", "args[1] is not a string" },
-		{ "{\"cmd\":\"x\",\"args\":[\"a\\nb\"]}", "control character" },
-		{ "{\"cmd\":\"x\",\"args\":[\"a\\u0000b\"]}", "control character" },
-		{ "{\"cmd\":\"x\",\"args\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}",
-		  "at most 8" },
-		{ "{\"cmd\":\"x\",\"args\":[[[[[[[[[[\"deep\"]]]]]]]]]]}", "not JSON" },
-		{ "{'cmd':'status'}", "not JSON" },
+		{"", "empty"},
+		{"garbage", "not JSON"},
+		{"{\"cmd\":\"status\"", "not JSON"},
+		{"{\"cmd\":\"status\"} {}", "not JSON"},
+		{"[\"status\"]", "JSON object"},
+		{"\"status\"", "JSON object"},
+		{"{}", "'cmd' is missing"},
+		{"{\"cmd\":1}", "command name"},
+		{"{\"cmd\":\"\"}", "command name"},
+		{"{\"cmd\":\"Status\"}", "command name"},
+		{"{\"cmd\":\"a b\"}", "command name"},
+		{"{\"cmd\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "command name"},
+		{"{\"cmd\":\"x\",\"bogus\":1}", "unknown key 'bogus'"},
+		{"{\"cmd\":\"x\",\"args\":\"a\"}", "list of strings"},
+		{"{\"cmd\":\"x\",\"args\":[1]}", "args[0] is not a string"},
+		{"{\"cmd\":\"x\",\"args\":[\"a\",[\"b\"]]}", "args[1] is not a string"},
+		{"{\"cmd\":\"x\",\"args\":[\"a\\nb\"]}", "control character"},
+		{"{\"cmd\":\"x\",\"args\":[\"a\\u0000b\"]}", "control character"},
+		{"{\"cmd\":\"x\",\"args\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}",
+		 "at most 8"},
+		{"{\"cmd\":\"x\",\"args\":[[[[[[[[[[\"deep\"]]]]]]]]]]}", "not JSON"},
+		{"{'cmd':'status'}", "not JSON"},
 	};
 	struct edge_ctl_req req;
 	char err[256];
@@ -114,8 +114,8 @@ struct echo {
 	char last[64];
 };
 
-static int echo_fn(void *arg, const struct edge_ctl_req *req, struct json_object **data,
-		   char *err, size_t errlen)
+static int echo_fn(void *arg, const struct edge_ctl_req *req, struct json_object **data, char *err,
+		   size_t errlen)
 {
 	struct echo *e = arg;
 
@@ -139,7 +139,7 @@ TEST(ctl_dispatch_runs_registered_handler_and_checks_arg_count)
 {
 	struct edge_ctl *c = edge_ctl_new();
 	struct echo e = {};
-	struct edge_ctl_cmd cmd = { "echo", 1, 2, "WORD [WORD]", "say it", echo_fn, &e };
+	struct edge_ctl_cmd cmd = {"echo", 1, 2, "WORD [WORD]", "say it", echo_fn, &e};
 	char *r;
 
 	ASSERT_TRUE(c != NULL);
@@ -167,7 +167,7 @@ TEST(ctl_register_replaces_by_name_and_validates)
 {
 	struct edge_ctl *c = edge_ctl_new();
 	struct echo a = {}, b = {};
-	struct edge_ctl_cmd cmd = { "echo", 0, 1, NULL, NULL, echo_fn, &a };
+	struct edge_ctl_cmd cmd = {"echo", 0, 1, NULL, NULL, echo_fn, &a};
 	struct json_object *o;
 	int v1 = 7, v2 = 9;
 	char *r;
@@ -189,8 +189,7 @@ TEST(ctl_register_replaces_by_name_and_validates)
 	ASSERT_OK(edge_ctl_register_status(c, "prefixes", section_fn, &v2));
 	o = json_object_new_object();
 	edge_ctl_status_sections(c, o);
-	ASSERT_STREQ(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-		     "{\"prefixes\":9}");
+	ASSERT_STREQ(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), "{\"prefixes\":9}");
 	json_object_put(o);
 	edge_ctl_free(c);
 }
@@ -207,7 +206,7 @@ struct sock_env {
 
 static int env_up(struct sock_env *env, unsigned int timeout_ms)
 {
-	struct edge_ctl_cmd cmd = { "echo", 0, 1, NULL, NULL, echo_fn, &env->e };
+	struct edge_ctl_cmd cmd = {"echo", 0, 1, NULL, NULL, echo_fn, &env->e};
 	char err[256];
 
 	strcpy(env->dir, "/tmp/anyedge-unit-ctl.XXXXXX");
@@ -235,7 +234,7 @@ static void env_down(struct sock_env *env)
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -383,7 +382,7 @@ TEST(ctl_socket_limits_clients)
 
 TEST(ctl_listen_refuses_live_socket_and_replaces_stale_one)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct sock_env env = {};
 	struct edge_ctl *c2;
 	char err[256];
@@ -517,15 +516,15 @@ TEST(config_control_and_metrics_errors_name_line_and_field)
 	static const struct {
 		const char *extra, *want;
 	} bad[] = {
-		{ "control: {socket: rel.sock}\n", "t.yaml:3: control.socket" },
-		{ "control: {timeout_ms: 5}\n", "t.yaml:3: control.timeout_ms" },
-		{ "control: {sock: /x}\n", "t.yaml:3: control.sock" },
-		{ "metrics: {listen: 192.0.2.1}\n", "t.yaml:3: metrics.listen" },
-		{ "metrics: {listen: '192.0.2.1:0'}\n", "metrics.listen" },
-		{ "metrics: {listen: '192.0.2.1:70000'}\n", "metrics.listen" },
-		{ "metrics: {listen: '2001:db8::1:9100'}\n", "metrics.listen" },
-		{ "metrics: {listen: 'host:9100'}\n", "metrics.listen" },
-		{ "metrics: {}\n", "metrics.listen: required" },
+		{"control: {socket: rel.sock}\n", "t.yaml:3: control.socket"},
+		{"control: {timeout_ms: 5}\n", "t.yaml:3: control.timeout_ms"},
+		{"control: {sock: /x}\n", "t.yaml:3: control.sock"},
+		{"metrics: {listen: 192.0.2.1}\n", "t.yaml:3: metrics.listen"},
+		{"metrics: {listen: '192.0.2.1:0'}\n", "metrics.listen"},
+		{"metrics: {listen: '192.0.2.1:70000'}\n", "metrics.listen"},
+		{"metrics: {listen: '2001:db8::1:9100'}\n", "metrics.listen"},
+		{"metrics: {listen: 'host:9100'}\n", "metrics.listen"},
+		{"metrics: {}\n", "metrics.listen: required"},
 	};
 	struct edge_config cfg;
 	char err[256];
