@@ -25,14 +25,16 @@
 #include "loader.h"
 #include "log.h"
 #include "metrics.h"
+#include "popd.h"
 #include "zonefile.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: anyedged -c CONFIG [--check-config | --emit-zone DIR] [-v]\n"
+	fprintf(f, "Usage: anyedged -c CONFIG [--check-config | --emit-zone DIR] [--keep-attached] [-v]\n"
 		   "  -c, --config FILE   YAML configuration\n"
 		   "      --check-config  validate the configuration and exit\n"
 		   "      --emit-zone DIR write DIR/<zone>.zone (RFC 1035) for every zone and exit\n"
+		   "      --keep-attached leave the XDP program attached at exit (maps pinned)\n"
 		   "  -v, --verbose       debug logging (libbpf/libxdp messages too)\n"
 		   "  -h, --help          this text\n");
 }
@@ -43,6 +45,7 @@ static int parse_args(struct edged *d, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "emit-zone", required_argument, NULL, 'Z' },
+		{ "keep-attached", no_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -59,6 +62,9 @@ static int parse_args(struct edged *d, int argc, char **argv)
 			break;
 		case 'Z':
 			d->emit_zone_dir = optarg;
+			break;
+		case 'K':
+			d->keep_attached = true;
 			break;
 		case 'v':
 			d->verbose = true;
@@ -135,11 +141,14 @@ int edged_reload(struct edged *d, char *err, size_t errlen)
 		return ret;
 	}
 	warn_restart_only(&d->cfg, &next);
+	/* Checked pools keep the health the monitor knows, not the file's `up`. */
+	edged_pop_prepare(d, &next);
 	ret = edge_dp_sync(&d->dp, &next, err, errlen);
 	if (ret) {
 		/* Upserts are idempotent: re-apply the old config. */
 		pr_warn("reload failed while writing maps: %s; restoring the running "
 			"configuration\n", err);
+		edged_pop_prepare(d, &d->cfg);
 		if (edge_dp_sync(&d->dp, &d->cfg, why, sizeof(why)))
 			pr_warn("restoring failed too: %s\n", why);
 		edge_config_free(&next);
@@ -153,6 +162,7 @@ int edged_reload(struct edged *d, char *err, size_t errlen)
 	next.metrics = d->cfg.metrics;
 	edge_config_free(&d->cfg);
 	d->cfg = next;
+	edged_pop_reloaded(d);
 	pr_info("reloaded\n");
 	reload_done(d, 0, "");
 	return 0;
@@ -382,6 +392,8 @@ int main(int argc, char **argv)
 	ret = edge_dp_load(&d.dp, &d.cfg, d.cfg.pin_path, err, sizeof(err));
 	if (ret)
 		goto err_cfg;
+	/* Startup order: fill maps (checked pools down), attach, checks reach rise, announce. */
+	edged_pop_prepare(&d, &d.cfg);
 	ret = edge_dp_sync(&d.dp, &d.cfg, err, sizeof(err));
 	if (ret)
 		goto err_close;
@@ -391,6 +403,12 @@ int main(int argc, char **argv)
 	ret = start_services(&d, err, sizeof(err));
 	if (ret)
 		goto err_close;
+	ret = edged_pop_start(&d);
+	if (ret) {
+		snprintf(err, sizeof(err), "health checks and route signalling: %s",
+			 strerror(-ret));
+		goto err_close;
+	}
 	pr_info("ready: %zu interfaces, %zu VIPs, %zu DNS record sets; maps pinned under %s; "
 		"control socket %s\n",
 		d.dp.n_att, d.cfg.n_vips, d.cfg.n_records, d.cfg.pin_path, d.cfg.control.socket);
@@ -399,6 +417,11 @@ int main(int argc, char **argv)
 
 	ret = run(&d, &set);
 	sd_notify(0, "STOPPING=1");
+	/* Drain, withdraw, wait for traffic to fall; then detach (below). */
+	edged_pop_shutdown(&d);
+	edged_pop_free(&d);
+	if (d.keep_attached)
+		edge_dp_keep_attached(&d.dp);
 	edge_metrics_free(d.metrics);
 	edge_ctl_free(d.ctl);
 	free(d.drained);
@@ -408,6 +431,7 @@ int main(int argc, char **argv)
 	return ret ? 1 : 0;
 
 err_close:
+	edged_pop_free(&d);
 	edge_dp_close(&d.dp);
 err_cfg:
 	pr_warn("%s\n", err);

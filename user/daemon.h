@@ -36,6 +36,7 @@ struct edged_override {
 
 struct edge_ctl;
 struct edge_metrics;
+struct edged_pop;
 
 struct edged {
 	const char *config_path;   /* -c: re-read on every reload */
@@ -67,6 +68,8 @@ struct edged {
 
 	struct edge_ctl *ctl;	       /* control socket and its command table */
 	struct edge_metrics *metrics;  /* Prometheus endpoint and its providers */
+	struct edged_pop *pop;	       /* health checks, PoP states, route signal (popd.h) */
+	bool keep_attached;	       /* --keep-attached: leave XDP attached at exit */
 	uint64_t started_ms;	       /* edge_now_ms() at start */
 	time_t started_at;	       /* wall clock at start */
 	unsigned int n_reloads;	       /* successful reloads */

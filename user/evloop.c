@@ -280,6 +280,12 @@ void edge_loop_stop(struct edge_loop *loop, int code)
 	loop->code = code;
 }
 
+void edge_loop_resume(struct edge_loop *loop)
+{
+	loop->stop = false;
+	loop->code = 0;
+}
+
 bool edge_loop_stopped(const struct edge_loop *loop)
 {
 	return loop->stop;

@@ -55,6 +55,8 @@ int edge_loop_run(struct edge_loop *loop);
 int edge_loop_run_once(struct edge_loop *loop, int timeout_ms);
 void edge_loop_stop(struct edge_loop *loop, int code);
 bool edge_loop_stopped(const struct edge_loop *loop);
+/* Undo edge_loop_stop (e.g. to run the shutdown sequence on the same loop). */
+void edge_loop_resume(struct edge_loop *loop);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t edge_now_ms(void);

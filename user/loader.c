@@ -189,6 +189,15 @@ int edge_dp_map_fd(const struct edge_dp *dp, const char *name)
 	return fd < 0 ? -ENOENT : fd;
 }
 
+int edge_dp_set_pool(struct edge_dp *dp, __u32 index, bool up)
+{
+	struct edge_dns_pool val = {.up = up};
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.edge_dns_pools), &index, &val, 0))
+		return -errno;
+	return 0;
+}
+
 static int cmp_bytes16(const void *a, const void *b)
 {
 	return memcmp(a, b, sizeof(struct edge_vip_key));
@@ -520,6 +529,18 @@ void edge_dp_detach(struct edge_dp *dp)
 			pr_info("detached from %s\n", a->name);
 		xdp_program__close(a->xprog);
 		a->xprog = NULL;
+	}
+	dp->n_att = 0;
+}
+
+void edge_dp_keep_attached(struct edge_dp *dp)
+{
+	size_t i;
+
+	for (i = 0; i < dp->n_att; i++) {
+		pr_info("leaving the program attached to %s\n", dp->att[i].name);
+		xdp_program__close(dp->att[i].xprog);
+		dp->att[i].xprog = NULL;
 	}
 	dp->n_att = 0;
 }

@@ -50,6 +50,8 @@ int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 /* Attach to every configured interface; on failure nothing stays attached. */
 int edge_dp_attach(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen);
 void edge_dp_detach(struct edge_dp *dp);
+/* Forget the attachments without detaching (--keep-attached): close won't detach. */
+void edge_dp_keep_attached(struct edge_dp *dp);
 
 /*
  * Load balancer (user/lb.c). edge_lb_sync() is part of edge_dp_sync():
@@ -81,6 +83,8 @@ int edge_dp_prog_fd(const struct edge_dp *dp);
 int edge_dp_stats_fd(const struct edge_dp *dp);
 /* A map of the loaded program by name (EDGE_MAP_*): fd or -ENOENT. */
 int edge_dp_map_fd(const struct edge_dp *dp, const char *name);
+/* Write one DNS pool's health (edge_dns_pools[index].up). 0 or -errno. */
+int edge_dp_set_pool(struct edge_dp *dp, __u32 index, bool up);
 
 /* "native" / "skb" for messages. */
 const char *edge_xdp_mode_str(enum xdp_attach_mode mode);

@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon's health -> pools -> PoP -> route chain on the event loop.
+ * See popd.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "health.h"
+#include "log.h"
+#include "metrics.h"
+#include "monitor.h"
+#include "pop.h"
+#include "popd.h"
+#include "route.h"
+#include "stats.h"
+
+#define SETTLE_MS   2000 /* longest wait for the backend to confirm a change at shutdown */
+#define RATE_STEP_MS 200  /* VIP packet-rate sampling while draining */
+
+static void register_views(struct edged *d);
+
+struct edged_prefix {
+	struct edge_cfg_anycast ac;
+	struct edge_pop pop;
+	size_t deps_up;
+	bool healthy;
+};
+
+struct edged_pop {
+	struct edged *d;
+	struct edge_health *h;
+	struct edge_mon mon;
+	struct edge_route *route;
+	struct edged_prefix *pfx;
+	size_t n_pfx;
+	struct edge_timer *tick;
+	struct edge_timer *hold_timer; /* one-shot: the next hold-down expiry */
+	bool guard;
+};
+
+static struct edge_pop_cfg pop_cfg(const struct edge_config *cfg,
+				   const struct edge_cfg_anycast *ac)
+{
+	struct edge_pop_cfg pc = {
+		.hold_down_ms = ac->hold_down_ms,
+		.backoff_max_ms = ac->backoff_max_ms,
+		.guard_stay = cfg->route.guard == EDGE_GUARD_STAY,
+	};
+
+	return pc;
+}
+
+static enum edge_pop_override lookup_override(const struct edged *d, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_overrides; i++) {
+		if (strcmp(d->overrides[i].prefix, prefix))
+			continue;
+		switch (d->overrides[i].mode) {
+		case EDGED_OVR_ANNOUNCE:
+			return EDGE_POP_FORCE_ANNOUNCE;
+		case EDGED_OVR_WITHDRAW:
+			return EDGE_POP_FORCE_WITHDRAW;
+		default:
+			return EDGE_POP_AUTO;
+		}
+	}
+	return EDGE_POP_AUTO;
+}
+
+static enum edge_route_want route_want(enum edge_pop_state st)
+{
+	switch (st) {
+	case EDGE_POP_ANNOUNCED:
+		return EDGE_ROUTE_ANNOUNCE;
+	case EDGE_POP_DRAINING:
+		return EDGE_ROUTE_DRAIN;
+	default:
+		return EDGE_ROUTE_WITHDRAW;
+	}
+}
+
+static void evaluate(struct edged_pop *pp);
+
+static void on_hold_timer(struct edge_loop *loop, struct edge_timer *t, void *arg)
+{
+	struct edged_pop *pp = arg;
+
+	(void)loop;
+	(void)t;
+	pp->hold_timer = NULL; /* one-shot: freed after this unless re-armed */
+	evaluate(pp);
+}
+
+/* Re-evaluate exactly when the earliest hold-down ends, not a tick later. */
+static void arm_hold_timer(struct edged_pop *pp)
+{
+	__u64 next = 0, now = edge_now_ms(), t;
+	size_t i;
+
+	for (i = 0; i < pp->n_pfx; i++) {
+		t = edge_pop_next_event_ms(&pp->pfx[i].pop);
+		if (t && (!next || t < next))
+			next = t;
+	}
+	if (!next)
+		return;
+	t = next > now ? next - now : 0;
+	if (pp->hold_timer)
+		edge_loop_timer_arm(pp->d->loop, pp->hold_timer, t);
+	else
+		pp->hold_timer = edge_loop_timer_add(pp->d->loop, t, 0, on_hold_timer, pp);
+}
+
+/* Feed every prefix its dependencies' health; signal the changes. */
+static void evaluate(struct edged_pop *pp)
+{
+	const struct edge_config *cfg = &pp->d->cfg;
+	__u64 now = edge_now_ms();
+	bool guard;
+	size_t i, j;
+
+	guard = edge_mon_all_failed_at_once(&pp->mon, cfg->route.guard_window_ms);
+	if (guard != pp->guard) {
+		if (guard)
+			pr_warn("GUARD: all %zu health checks failed within %u ms of each other: "
+				"the checker may have lost its own network; policy '%s'%s\n",
+				pp->mon.n_checks, cfg->route.guard_window_ms,
+				edge_guard_policy_str(cfg->route.guard),
+				cfg->route.guard == EDGE_GUARD_STAY
+					? ": announced prefixes STAY announced"
+					: ": withdrawing as the checks say");
+		else
+			pr_warn("GUARD: lifted, a health check is up again\n");
+		pp->guard = guard;
+	}
+	for (i = 0; i < pp->n_pfx; i++) {
+		struct edged_prefix *x = &pp->pfx[i];
+		enum edge_pop_override ovr = lookup_override(pp->d, x->ac.prefix);
+		enum edge_pop_state old = x->pop.state;
+
+		x->deps_up = 0;
+		for (j = 0; j < x->ac.n_pools; j++)
+			if (x->ac.pools[j] < pp->mon.n_pools && pp->mon.pools[x->ac.pools[j]].up)
+				x->deps_up++;
+		x->healthy = x->deps_up >= x->ac.min_healthy;
+		if (ovr != x->pop.override)
+			edge_pop_set_override(&x->pop, ovr, now);
+		edge_pop_update(&x->pop, x->healthy, guard, now);
+		if (x->pop.state != old)
+			pr_info("prefix %s: %s (%s)\n", x->ac.prefix,
+				edge_pop_state_str(x->pop.state), x->pop.why);
+		edge_route_want(pp->route, x->ac.prefix, route_want(x->pop.state));
+	}
+	arm_hold_timer(pp);
+}
+
+static void on_pool(void *arg, const struct edge_mon_pool *pool)
+{
+	struct edged_pop *pp = arg;
+	int ret;
+
+	ret = edge_dp_set_pool(&pp->d->dp, pool->index, pool->up);
+	if (ret)
+		pr_warn("pool %s: writing its health to the map failed: %s\n", pool->name,
+			strerror(-ret));
+	evaluate(pp);
+}
+
+static void on_health(struct edge_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct edged_pop *pp = arg;
+	int ret;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	ret = edge_health_run_once(pp->h, 0);
+	if (ret)
+		pr_warn("health engine: %s\n", strerror(-ret));
+}
+
+static void on_tick(struct edge_loop *loop, struct edge_timer *t, void *arg)
+{
+	(void)loop;
+	(void)t;
+	/* Hold-downs expire, overrides may have changed, the guard may lift. */
+	evaluate(arg);
+}
+
+void edged_pop_prepare(struct edged *d, struct edge_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_pools; i++)
+		if (cfg->pools[i].n_checks)
+			cfg->pools[i].up =
+				d->pop ? edge_mon_initial_up(&d->pop->mon, &cfg->pools[i]) : false;
+}
+
+/* Make the prefixes those of d->cfg, keeping each one's state by prefix. */
+static int set_prefixes(struct edged_pop *pp)
+{
+	const struct edge_config *cfg = &pp->d->cfg;
+	struct edged_prefix *np;
+	__u64 now = edge_now_ms();
+	size_t i, j;
+
+	np = calloc(cfg->n_anycast ? cfg->n_anycast : 1, sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	for (i = 0; i < cfg->n_anycast; i++) {
+		struct edge_pop_cfg pc = pop_cfg(cfg, &cfg->anycast[i]);
+
+		np[i].ac = cfg->anycast[i];
+		for (j = 0; j < pp->n_pfx; j++)
+			if (!strcmp(pp->pfx[j].ac.prefix, np[i].ac.prefix))
+				break;
+		if (j < pp->n_pfx) {
+			np[i].pop = pp->pfx[j].pop;
+			edge_pop_set_cfg(&np[i].pop, &pc);
+		} else {
+			edge_pop_init(&np[i].pop, &pc, now);
+		}
+	}
+	free(pp->pfx);
+	pp->pfx = np;
+	pp->n_pfx = cfg->n_anycast;
+	return 0;
+}
+
+int edged_pop_start(struct edged *d)
+{
+	struct edged_pop *pp;
+	size_t i;
+	int ret;
+
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return -ENOMEM;
+	pp->d = d;
+	pp->h = edge_health_new();
+	if (!pp->h) {
+		ret = -errno;
+		goto err_free;
+	}
+	edge_mon_init(&pp->mon, pp->h, on_pool, pp);
+	ret = edge_loop_add_fd(d->loop, edge_health_fd(pp->h), EPOLLIN, on_health, pp);
+	if (ret)
+		goto err_health;
+	pp->route = edge_route_new(d->loop, &d->cfg.route);
+	if (!pp->route) {
+		ret = -errno;
+		pr_warn("route signalling: %s\n", strerror(errno));
+		goto err_fd;
+	}
+	d->pop = pp;
+	ret = set_prefixes(pp);
+	if (!ret)
+		ret = edge_route_set_prefixes(pp->route, &d->cfg);
+	if (!ret)
+		ret = edge_mon_apply(&pp->mon, &d->cfg, edge_now_ms());
+	if (ret)
+		goto err_route;
+	/* The map got edged_pop_prepare's values; write the monitor's verdicts anyway. */
+	for (i = 0; i < pp->mon.n_pools; i++)
+		if (pp->mon.pools[i].min_up)
+			edge_dp_set_pool(&d->dp, pp->mon.pools[i].index, pp->mon.pools[i].up);
+	pp->tick = edge_loop_timer_add(d->loop, d->cfg.route.tick_ms, d->cfg.route.tick_ms,
+				       on_tick, pp);
+	if (!pp->tick) {
+		ret = -errno;
+		goto err_route;
+	}
+	pr_info("health: %zu checks on %zu pools; %zu anycast prefixes, route backend %s\n",
+		pp->mon.n_checks, pp->mon.n_pools, pp->n_pfx,
+		edge_route_backend_str(d->cfg.route.backend));
+	register_views(d);
+	evaluate(pp);
+	return 0;
+
+err_route:
+	d->pop = NULL;
+	edge_mon_free(&pp->mon);
+	edge_route_free(pp->route);
+	free(pp->pfx);
+err_fd:
+	edge_loop_del_fd(d->loop, edge_health_fd(pp->h));
+err_health:
+	edge_health_free(pp->h);
+err_free:
+	free(pp);
+	pr_warn("health/route start failed: %s\n", strerror(-ret));
+	return ret;
+}
+
+void edged_pop_reloaded(struct edged *d)
+{
+	struct edged_pop *pp = d->pop;
+	int ret;
+
+	if (!pp)
+		return;
+	if (pp->route->cfg.backend != d->cfg.route.backend ||
+	    strcmp(pp->route->cfg.bird_socket, d->cfg.route.bird_socket) ||
+	    strcmp(pp->route->cfg.lease_ifname, d->cfg.route.lease_ifname))
+		pr_warn("reload: route backend, bird_socket and lease_interface changes take "
+			"effect on restart only\n");
+	/* The rest of the route section applies now. */
+	memcpy(pp->route->cfg.hook, d->cfg.route.hook, sizeof(pp->route->cfg.hook));
+	pp->route->cfg.hook_timeout_ms = d->cfg.route.hook_timeout_ms;
+	pp->route->cfg.drain_community = d->cfg.route.drain_community;
+	ret = set_prefixes(pp);
+	if (!ret)
+		ret = edge_route_set_prefixes(pp->route, &d->cfg);
+	if (!ret)
+		ret = edge_mon_apply(&pp->mon, &d->cfg, edge_now_ms());
+	if (ret)
+		pr_warn("reload: health/route: %s\n", strerror(-ret));
+	edge_loop_timer_del(d->loop, pp->tick);
+	pp->tick = edge_loop_timer_add(d->loop, d->cfg.route.tick_ms, d->cfg.route.tick_ms,
+				       on_tick, pp);
+	evaluate(pp);
+}
+
+void edged_pop_overrides_changed(struct edged *d)
+{
+	if (d->pop)
+		evaluate(d->pop);
+}
+
+/* Packets to our VIPs so far: everything but what is not for a VIP. */
+static int vip_packets(struct edged *d, __u64 *out)
+{
+	struct edge_stats st;
+	int ret;
+
+	ret = edge_stats_read(edge_dp_stats_fd(&d->dp), &st);
+	if (ret)
+		return ret;
+	*out = st.packets - st.reason_not_vip - st.reason_not_ip;
+	return 0;
+}
+
+/* Run the loop until the route backend confirmed every wish, at most ms. */
+static void settle(struct edged_pop *pp, __u64 ms)
+{
+	__u64 end = edge_now_ms() + ms;
+
+	edge_route_kick(pp->route);
+	while (!edge_route_settled(pp->route) && edge_now_ms() < end)
+		edge_loop_run_once(pp->d->loop, 20);
+}
+
+/*
+ * Run the loop until the VIP packet rate is at most rate_pps, at most ms.
+ * Returns the last rate measured.
+ */
+static __u64 wait_rate(struct edged_pop *pp, unsigned long long rate_pps, __u64 ms)
+{
+	__u64 end = edge_now_ms() + ms, t0, t1, p0, p1, rate = 0;
+
+	if (vip_packets(pp->d, &p0))
+		return 0;
+	t0 = edge_now_ms();
+	while (edge_now_ms() < end) {
+		while (edge_now_ms() < t0 + RATE_STEP_MS)
+			edge_loop_run_once(pp->d->loop, RATE_STEP_MS);
+		if (vip_packets(pp->d, &p1))
+			return 0;
+		t1 = edge_now_ms();
+		rate = (p1 - p0) * 1000 / (t1 - t0 ? t1 - t0 : 1);
+		if (rate <= rate_pps)
+			return rate;
+		p0 = p1;
+		t0 = t1;
+	}
+	return rate;
+}
+
+void edged_pop_shutdown(struct edged *d)
+{
+	struct edged_pop *pp = d->pop;
+	const struct edge_cfg_route *rc = &d->cfg.route;
+	__u64 now, t0, rate;
+	bool any = false;
+	size_t i;
+
+	if (!pp || !pp->n_pfx)
+		return;
+	edge_loop_resume(d->loop);
+	edge_loop_timer_del(d->loop, pp->tick); /* no more health decisions */
+	pp->tick = NULL;
+	edge_loop_timer_del(d->loop, pp->hold_timer);
+	pp->hold_timer = NULL;
+	t0 = edge_now_ms();
+	if (rc->drain_community) {
+		now = edge_now_ms();
+		for (i = 0; i < pp->n_pfx; i++) {
+			if (!edge_pop_drain(&pp->pfx[i].pop, now))
+				continue;
+			any = true;
+			edge_route_want(pp->route, pp->pfx[i].ac.prefix, EDGE_ROUTE_DRAIN);
+		}
+		if (any) {
+			settle(pp, SETTLE_MS);
+			rate = wait_rate(pp, rc->drain_rate_pps, rc->drain_timeout_ms);
+			pr_info("drain: VIP packet rate %llu/s after %llu ms (GRACEFUL_SHUTDOWN)\n",
+				(unsigned long long)rate,
+				(unsigned long long)(edge_now_ms() - t0));
+		}
+	}
+	now = edge_now_ms();
+	any = false;
+	for (i = 0; i < pp->n_pfx; i++) {
+		if (!edge_pop_withdraw_final(&pp->pfx[i].pop, "shut down", now))
+			continue;
+		any = true;
+		edge_route_want(pp->route, pp->pfx[i].ac.prefix, EDGE_ROUTE_WITHDRAW);
+		pr_info("prefix %s: withdrawn (shutting down)\n", pp->pfx[i].ac.prefix);
+	}
+	settle(pp, SETTLE_MS);
+	if (any) {
+		rate = wait_rate(pp, rc->drain_rate_pps, rc->drain_timeout_ms);
+		pr_info("withdrawn: VIP packet rate %llu/s, %llu ms after the shutdown began\n",
+			(unsigned long long)rate, (unsigned long long)(edge_now_ms() - t0));
+	}
+}
+
+void edged_pop_free(struct edged *d)
+{
+	struct edged_pop *pp = d->pop;
+
+	if (!pp)
+		return;
+	if (pp->tick)
+		edge_loop_timer_del(d->loop, pp->tick);
+	if (pp->hold_timer)
+		edge_loop_timer_del(d->loop, pp->hold_timer);
+	edge_mon_free(&pp->mon);
+	edge_loop_del_fd(d->loop, edge_health_fd(pp->h));
+	edge_health_free(pp->h);
+	edge_route_free(pp->route);
+	free(pp->pfx);
+	free(pp);
+	d->pop = NULL;
+}
+
+/* Status views */
+
+size_t edged_prefix_count(const struct edged *d)
+{
+	return d->pop ? d->pop->n_pfx : 0;
+}
+
+int edged_prefix_get(const struct edged *d, size_t i, struct edged_prefix_status *st)
+{
+	const struct edged_prefix *x;
+	const struct edge_route_pfx *rp;
+
+	if (!d->pop || i >= d->pop->n_pfx)
+		return -ENOENT;
+	x = &d->pop->pfx[i];
+	rp = edge_route_get(d->pop->route, x->ac.prefix);
+	memset(st, 0, sizeof(*st));
+	st->prefix = x->ac.prefix;
+	st->state = edge_pop_state_str(x->pop.state);
+	st->why = x->pop.why;
+	st->signal = rp ? edge_route_known_str(rp->known) : "unknown";
+	st->signal_detail = rp ? rp->detail : "";
+	st->override = edge_pop_override_str(x->pop.override);
+	st->deps_up = x->deps_up;
+	st->deps = x->ac.n_pools;
+	st->min_healthy = x->ac.min_healthy;
+	st->flaps = x->pop.flaps;
+	st->hold_ms = x->pop.hold_ms;
+	st->since_ms = edge_now_ms() - x->pop.last_change_ms;
+	st->transitions = x->pop.transitions;
+	st->guarded = x->pop.guarded;
+	return 0;
+}
+
+size_t edged_pool_count(const struct edged *d)
+{
+	return d->pop ? d->pop->mon.n_pools : 0;
+}
+
+int edged_pool_get(const struct edged *d, size_t i, struct edged_pool_status *st)
+{
+	const struct edge_mon_pool *p;
+
+	if (!d->pop || i >= d->pop->mon.n_pools)
+		return -ENOENT;
+	p = &d->pop->mon.pools[i];
+	st->name = p->name;
+	st->up = p->up;
+	st->checks_up = p->n_up;
+	st->checks = p->n_checks;
+	st->min_up = p->min_up;
+	st->transitions = p->transitions;
+	return 0;
+}
+
+size_t edged_check_count(const struct edged *d)
+{
+	return d->pop ? d->pop->mon.n_checks : 0;
+}
+
+int edged_check_get(const struct edged *d, size_t i, struct edged_check_status *st)
+{
+	const struct edge_mon_check *mc;
+	const struct edge_check *c;
+
+	if (!d->pop || i >= d->pop->mon.n_checks)
+		return -ENOENT;
+	mc = d->pop->mon.checks[i];
+	c = mc->c;
+	memset(st, 0, sizeof(*st));
+	st->name = c->label;
+	st->pool = mc->pool < d->pop->mon.n_pools ? d->pop->mon.pools[mc->pool].name : "";
+	st->type = edge_check_type_str(c->cfg.type);
+	edge_health_addr_str(&c->cfg.addr, true, st->target, sizeof(st->target));
+	st->up = c->st.up;
+	st->last_result = c->st.last_result == EDGE_CHECK_OK	 ? "ok"
+			  : c->st.last_result == EDGE_CHECK_FAIL ? "fail"
+								 : "none";
+	st->last_error = c->st.last_error;
+	st->last_latency_us = c->st.last_latency_us;
+	st->since_ms = edge_now_ms() - c->st.last_change_ms;
+	st->transitions = c->st.transitions;
+	st->runs = c->st.runs;
+	st->failures = c->st.failures;
+	return 0;
+}
+
+bool edged_guard_active(const struct edged *d)
+{
+	return d->pop && d->pop->guard;
+}
+
+/* Control socket (`anyedgectl status`) and Prometheus */
+
+static int status_anycast(void *arg, struct json_object **out)
+{
+	struct edged *d = arg;
+	struct edged_prefix_status st;
+	struct json_object *arr = json_object_new_array(), *o;
+	size_t i;
+
+	if (!arr)
+		return -ENOMEM;
+	for (i = 0; i < edged_prefix_count(d); i++) {
+		if (edged_prefix_get(d, i, &st))
+			continue;
+		o = json_object_new_object();
+		if (!o)
+			break;
+		json_object_object_add(o, "prefix", json_object_new_string(st.prefix));
+		json_object_object_add(o, "state", json_object_new_string(st.state));
+		json_object_object_add(o, "why", json_object_new_string(st.why));
+		json_object_object_add(o, "signal", json_object_new_string(st.signal));
+		json_object_object_add(o, "signal_detail", json_object_new_string(st.signal_detail));
+		json_object_object_add(o, "override", json_object_new_string(st.override));
+		json_object_object_add(o, "pools_up", json_object_new_int64(st.deps_up));
+		json_object_object_add(o, "pools", json_object_new_int64(st.deps));
+		json_object_object_add(o, "min_healthy", json_object_new_int64(st.min_healthy));
+		json_object_object_add(o, "flaps", json_object_new_int64(st.flaps));
+		json_object_object_add(o, "hold_down_ms", json_object_new_int64(st.hold_ms));
+		json_object_object_add(o, "since_ms", json_object_new_int64(st.since_ms));
+		json_object_object_add(o, "transitions", json_object_new_int64(st.transitions));
+		json_object_object_add(o, "guarded", json_object_new_boolean(st.guarded));
+		json_object_array_add(arr, o);
+	}
+	*out = arr;
+	return 0;
+}
+
+static int status_health(void *arg, struct json_object **out)
+{
+	struct edged *d = arg;
+	struct edged_check_status cs;
+	struct edged_pool_status ps;
+	struct json_object *obj = json_object_new_object(), *pools, *checks, *o;
+	size_t i;
+
+	pools = json_object_new_array();
+	checks = json_object_new_array();
+	if (!obj || !pools || !checks) {
+		json_object_put(obj);
+		json_object_put(pools);
+		json_object_put(checks);
+		return -ENOMEM;
+	}
+	json_object_object_add(obj, "guard", json_object_new_boolean(edged_guard_active(d)));
+	json_object_object_add(obj, "guard_policy",
+			       json_object_new_string(edge_guard_policy_str(d->cfg.route.guard)));
+	for (i = 0; i < edged_pool_count(d); i++) {
+		if (edged_pool_get(d, i, &ps) || !ps.min_up)
+			continue;
+		o = json_object_new_object();
+		if (!o)
+			break;
+		json_object_object_add(o, "pool", json_object_new_string(ps.name));
+		json_object_object_add(o, "up", json_object_new_boolean(ps.up));
+		json_object_object_add(o, "checks_up", json_object_new_int64(ps.checks_up));
+		json_object_object_add(o, "checks", json_object_new_int64(ps.checks));
+		json_object_object_add(o, "min_up", json_object_new_int64(ps.min_up));
+		json_object_object_add(o, "transitions", json_object_new_int64(ps.transitions));
+		json_object_array_add(pools, o);
+	}
+	for (i = 0; i < edged_check_count(d); i++) {
+		if (edged_check_get(d, i, &cs))
+			continue;
+		o = json_object_new_object();
+		if (!o)
+			break;
+		json_object_object_add(o, "name", json_object_new_string(cs.name));
+		json_object_object_add(o, "pool", json_object_new_string(cs.pool));
+		json_object_object_add(o, "type", json_object_new_string(cs.type));
+		json_object_object_add(o, "target", json_object_new_string(cs.target));
+		json_object_object_add(o, "up", json_object_new_boolean(cs.up));
+		json_object_object_add(o, "last_result", json_object_new_string(cs.last_result));
+		json_object_object_add(o, "last_error", json_object_new_string(cs.last_error));
+		json_object_object_add(o, "latency_us", json_object_new_int64(cs.last_latency_us));
+		json_object_object_add(o, "since_ms", json_object_new_int64(cs.since_ms));
+		json_object_object_add(o, "transitions", json_object_new_int64(cs.transitions));
+		json_object_object_add(o, "runs", json_object_new_int64(cs.runs));
+		json_object_object_add(o, "failures", json_object_new_int64(cs.failures));
+		json_object_array_add(checks, o);
+	}
+	json_object_object_add(obj, "pools", pools);
+	json_object_object_add(obj, "checks", checks);
+	*out = obj;
+	return 0;
+}
+
+static void metrics_route(void *arg, FILE *f)
+{
+	struct edged *d = arg;
+	struct edged_prefix_status ps;
+	struct edged_check_status cs;
+	char l1[160], l2[160];
+	size_t i;
+
+	fprintf(f, "# HELP anyedge_prefix_announced Anycast prefix state (1 announced or "
+		   "draining, 0 withdrawn).\n"
+		   "# TYPE anyedge_prefix_announced gauge\n");
+	for (i = 0; i < edged_prefix_count(d); i++)
+		if (!edged_prefix_get(d, i, &ps))
+			fprintf(f, "anyedge_prefix_announced{prefix=\"%s\",state=\"%s\"} %d\n",
+				ps.prefix, ps.state, strcmp(ps.state, "withdrawn") != 0);
+	fprintf(f, "# HELP anyedge_prefix_transitions_total Announce/withdraw transitions.\n"
+		   "# TYPE anyedge_prefix_transitions_total counter\n");
+	for (i = 0; i < edged_prefix_count(d); i++)
+		if (!edged_prefix_get(d, i, &ps))
+			fprintf(f, "anyedge_prefix_transitions_total{prefix=\"%s\"} %llu\n",
+				ps.prefix, (unsigned long long)ps.transitions);
+	fprintf(f, "# HELP anyedge_prefix_hold_down_seconds Hold-down in force (backoff).\n"
+		   "# TYPE anyedge_prefix_hold_down_seconds gauge\n");
+	for (i = 0; i < edged_prefix_count(d); i++)
+		if (!edged_prefix_get(d, i, &ps))
+			fprintf(f, "anyedge_prefix_hold_down_seconds{prefix=\"%s\"} %.3f\n",
+				ps.prefix, ps.hold_ms / 1000.0);
+	fprintf(f, "# HELP anyedge_health_check_up Health check state (1 UP, 0 DOWN).\n"
+		   "# TYPE anyedge_health_check_up gauge\n");
+	for (i = 0; i < edged_check_count(d); i++)
+		if (!edged_check_get(d, i, &cs))
+			fprintf(f, "anyedge_health_check_up{check=\"%s\",pool=\"%s\"} %d\n",
+				edge_metrics_label(cs.name, l1, sizeof(l1)),
+				edge_metrics_label(cs.pool, l2, sizeof(l2)), cs.up);
+	fprintf(f, "# HELP anyedge_health_check_latency_seconds Duration of the last run.\n"
+		   "# TYPE anyedge_health_check_latency_seconds gauge\n");
+	for (i = 0; i < edged_check_count(d); i++)
+		if (!edged_check_get(d, i, &cs))
+			fprintf(f, "anyedge_health_check_latency_seconds{check=\"%s\"} %.6f\n",
+				edge_metrics_label(cs.name, l1, sizeof(l1)),
+				cs.last_latency_us / 1e6);
+	fprintf(f, "# HELP anyedge_health_check_transitions_total UP/DOWN changes.\n"
+		   "# TYPE anyedge_health_check_transitions_total counter\n");
+	for (i = 0; i < edged_check_count(d); i++)
+		if (!edged_check_get(d, i, &cs))
+			fprintf(f, "anyedge_health_check_transitions_total{check=\"%s\"} %llu\n",
+				edge_metrics_label(cs.name, l1, sizeof(l1)),
+				(unsigned long long)cs.transitions);
+	fprintf(f, "# HELP anyedge_health_guard 1 while every check failed at once.\n"
+		   "# TYPE anyedge_health_guard gauge\n"
+		   "anyedge_health_guard %d\n",
+		edged_guard_active(d));
+}
+
+static void on_override(struct edged *d, const char *prefix, void *arg)
+{
+	(void)prefix;
+	(void)arg;
+	edged_pop_overrides_changed(d);
+}
+
+/* Called once from edged_pop_start. */
+static void register_views(struct edged *d)
+{
+	d->on_override = on_override;
+	d->on_override_arg = NULL;
+	if (d->ctl && (edge_ctl_register_status(d->ctl, "anycast", status_anycast, d) ||
+		       edge_ctl_register_status(d->ctl, "health", status_health, d)))
+		pr_warn("control: cannot register the anycast/health status sections\n");
+	if (d->metrics && edge_metrics_register(d->metrics, "route", metrics_route, d))
+		pr_warn("metrics: cannot register the route provider\n");
+}
