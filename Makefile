@@ -20,7 +20,7 @@ CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 CPPFLAGS   += -Iinclude -Iuser -I$(BUILD)
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC)
 LDLIBS_BPF := -lxdp -lbpf -lelf -lz
-LDLIBS_YAML:= -lyaml
+LDLIBS_YAML:= -lyaml -lmaxminddb	# the config: YAML, and MMDB GeoIP databases
 LDLIBS_CTL := -ljson-c -lmicrohttpd -lpthread	# control socket (JSON), metrics (HTTP)
 LDLIBS_SD  := -lsystemd				# sd_notify: the daemon only
 
@@ -32,7 +32,7 @@ USER_HDRS  := $(wildcard user/*.h) $(wildcard include/*.h)
 LIB_SRCS   := user/config.c user/log.c user/loader.c user/lb.c user/stats.c user/maglev.c \
 	      user/route_bird.c user/dns_compile.c user/zonefile.c user/health.c user/evloop.c \
 	      user/control.c user/daemon.c user/metrics.c user/pop.c user/monitor.c user/lease.c \
-	      user/route.c user/popd.c
+	      user/route.c user/popd.c user/geo_mmdb.c
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)

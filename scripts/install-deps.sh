@@ -11,6 +11,7 @@ PKGS=(
 	iproute2 iputils-ping ethtool util-linux procps	# netns tests
 	dnsutils knot-dnsutils		# dig, kdig
 	python3 python3-dnspython	# packet tests
+	python3-maxminddb		# reads back the MMDB files the tests write
 	bird2				# BGP: route signalling tests
 	knot				# reference/fallback DNS server (e2e)
 	libmaxminddb-dev		# MMDB GeoIP databases

@@ -28,6 +28,19 @@
 #include "popd.h"
 #include "zonefile.h"
 
+/* What the GeoIP database gave, when there is one. */
+static void log_geo(const struct edge_config *cfg)
+{
+	const struct edge_cfg_geo *geo = &cfg->geo;
+
+	if (!geo->mmdb[0])
+		return;
+	pr_info("geo: %s: %zu prefixes in regions from %zu networks (%zu in no region, "
+		"%u tree nodes) in %.0f ms\n",
+		geo->mmdb, geo->n_mmdb_prefixes, geo->mmdb_networks, geo->mmdb_unmapped,
+		geo->mmdb_nodes, geo->mmdb_ms);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: anyedged -c CONFIG [--check-config | --emit-zone DIR] [--keep-attached] [-v]\n"
@@ -346,6 +359,7 @@ int main(int argc, char **argv)
 		pr_warn("%s\n", err);
 		return 1;
 	}
+	log_geo(&d.cfg);
 	if (d.check_only) {
 		printf("%s: OK (%zu interfaces, %zu VIPs, %zu DNS record sets)\n", d.config_path,
 		       d.cfg.n_ifaces, d.cfg.n_vips, d.cfg.n_records);

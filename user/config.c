@@ -25,12 +25,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <yaml.h>
 
 #include <netinet/in.h>
 
 #include "config.h"
+#include "geo_mmdb.h"
 #include "maglev.h"
 
 #define CFG_MAX_IFACES	  16
@@ -189,8 +191,9 @@ enum {
 	REC__N
 };
 
-static const char *const geo_keys[] = {"regions", "countries", "csv", NULL};
-enum { GEO_REGIONS, GEO_COUNTRIES, GEO_CSV, GEO__N };
+static const char *const geo_keys[] = {"regions", "countries", "continents", "csv", "mmdb",
+				      NULL};
+enum { GEO_REGIONS, GEO_COUNTRIES, GEO_CONTINENTS, GEO_CSV, GEO_MMDB, GEO__N };
 
 static const char *const lb_keys[] = {"seed",	    "udp_timeout", "new_flow_rate", "fragments",
 				     "ip_options", "source4",	   "source6",	    NULL};
@@ -2273,6 +2276,62 @@ static int check_prefix_dups(struct parser *p, struct edge_cfg_geo *geo)
 	return ret;
 }
 
+/* A path in the config: relative ones are relative to the config file's directory. */
+static int get_rel_path(struct parser *p, const yaml_node_t *node, const char *field,
+			char out[PATH_MAX])
+{
+	const char *s, *slash = strrchr(p->file, '/');
+	int ret, n;
+
+	ret = get_str(p, node, field, &s);
+	if (ret)
+		return ret;
+	if (!*s)
+		return parse_err(p, node_line(node), field, "the path is empty");
+	if (s[0] == '/' || !slash)
+		n = snprintf(out, PATH_MAX, "%s", s);
+	else
+		n = snprintf(out, PATH_MAX, "%.*s/%s", (int)(slash - p->file), p->file, s);
+	if (n < 0 || n >= PATH_MAX)
+		return parse_err(p, node_line(node), field, "'%s': path too long", show(p, s));
+	return 0;
+}
+
+/*
+ * geo.mmdb: a MaxMind-format database (user/geo_mmdb.c), after the CSV
+ * (whose prefixes win over the database's identical ones).
+ */
+static int load_geo_mmdb(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+{
+	struct edge_cfg_geo *geo = &cfg->geo;
+	struct edge_geo_mmdb_info info;
+	size_t cap = geo->n_prefixes, before = geo->n_prefixes;
+	struct timespec t0, t1;
+	char why[512];
+	int ret;
+
+	ret = get_rel_path(p, node, "geo.mmdb", geo->mmdb);
+	if (ret)
+		return ret;
+	if (!geo->n_countries && !geo->n_continents)
+		return parse_err(p, node_line(node), "geo.mmdb",
+				 "needs geo.countries or geo.continents to map the database to "
+				 "regions");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = edge_geo_mmdb_load(geo->mmdb, geo, &cap, &info, why, sizeof(why));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (ret) {
+		parse_err(p, node_line(node), "geo.mmdb", "%s", why);
+		return ret;
+	}
+	geo->n_mmdb_prefixes = geo->n_prefixes - before;
+	geo->mmdb_nodes = info.nodes;
+	geo->mmdb_networks = info.networks;
+	geo->mmdb_unmapped = info.unmapped;
+	geo->mmdb_ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	return 0;
+}
+
 /*
  * geo.csv: "PREFIX,REGION" lines; blank lines and '#' comments ignored.
  * A relative path is relative to the config file's directory.
@@ -2281,25 +2340,15 @@ static int load_geo_csv(struct parser *p, const yaml_node_t *node, struct edge_c
 {
 	struct edge_cfg_geo *geo = &cfg->geo;
 	size_t cap = 0, len = 0, line = 0, count[2] = {0, 0};
-	const char *s, *slash = strrchr(p->file, '/');
 	struct edge_cfg_prefix *pfx;
 	char *buf = NULL, *text, *hash;
 	ssize_t n;
 	FILE *f;
 	int ret;
 
-	ret = get_str(p, node, "geo.csv", &s);
+	ret = get_rel_path(p, node, "geo.csv", geo->csv);
 	if (ret)
 		return ret;
-	if (!*s)
-		return parse_err(p, node_line(node), "geo.csv", "the path is empty");
-	if (s[0] == '/' || !slash)
-		n = snprintf(geo->csv, sizeof(geo->csv), "%s", s);
-	else
-		n = snprintf(geo->csv, sizeof(geo->csv), "%.*s/%s", (int)(slash - p->file), p->file,
-			     s);
-	if (n < 0 || (size_t)n >= sizeof(geo->csv))
-		return parse_err(p, node_line(node), "geo.csv", "'%s': path too long", show(p, s));
 
 	f = fopen(geo->csv, "re");
 	if (!f) {
@@ -2358,45 +2407,69 @@ static bool is_letter(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int parse_countries(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
+/* The seven continent codes of MaxMind's continent.code. */
+static bool is_continent(const char *code)
 {
-	struct edge_cfg_geo *geo = &cfg->geo;
+	static const char *const codes[] = {"AF", "AN", "AS", "EU", "NA", "OC", "SA"};
+	size_t i;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (!strcmp(codes[i], code))
+			return true;
+	return false;
+}
+
+/*
+ * geo.countries ({CC: region}) or, with continents, geo.continents
+ * ({EU: region}) into *out / *n.
+ */
+static int parse_codes(struct parser *p, const yaml_node_t *node, struct edge_config *cfg,
+		       bool continents, struct edge_cfg_country **out, size_t *n_out)
+{
+	const char *what = continents ? "geo.continents" : "geo.countries";
 	char field[CFG_FIELD_LEN];
 	yaml_node_t *key, *val;
 	const char *name, *s;
 	size_t i, j, n;
 	int ret, r;
 
-	ret = get_map(p, node, "geo.countries", 0, 26 * 26);
+	ret = get_map(p, node, what, 0, 26 * 26);
 	if (ret)
 		return ret;
 	n = map_len(node);
 	if (!n)
 		return 0;
-	geo->countries = calloc(n, sizeof(*geo->countries));
-	if (!geo->countries)
+	*out = calloc(n, sizeof(**out));
+	if (!*out)
 		return oom_err(p);
 	for (i = 0; i < n; i++) {
-		struct edge_cfg_country *c = &geo->countries[i];
+		struct edge_cfg_country *c = &(*out)[i];
 
-		ret = map_pair(p, node, i, "geo.countries", &key, &val, &name);
+		ret = map_pair(p, node, i, what, &key, &val, &name);
 		if (ret)
 			return ret;
-		join(field, "geo.countries", show(p, name));
+		join(field, what, show(p, name));
 		if (strlen(name) != 2 || !is_letter(name[0]) || !is_letter(name[1]))
 			return parse_err(p, node_line(key), field,
-					 "'%s' is not an ISO 3166 country code (two letters)",
+					 continents ? "'%s' is not a continent code (AF AN AS EU "
+						      "NA OC SA)"
+						    : "'%s' is not an ISO 3166 country code (two "
+						      "letters)",
 					 show(p, name));
 		c->code[0] = name[0] & ~0x20;
 		c->code[1] = name[1] & ~0x20;
 		c->line = node_line(key);
+		if (continents && !is_continent(c->code))
+			return parse_err(p, c->line, field,
+					 "'%s' is not a continent code (AF AN AS EU NA OC SA)",
+					 show(p, name));
 		for (j = 0; j < i; j++) {
-			if (strcmp(geo->countries[j].code, c->code))
+			if (strcmp((*out)[j].code, c->code))
 				continue;
 			return parse_err(p, c->line, field, "repeated key (first at line %d)",
-					 geo->countries[j].line);
+					 (*out)[j].line);
 		}
-		geo->n_countries = i + 1;
+		*n_out = i + 1;
 		ret = get_str(p, val, field, &s);
 		if (ret)
 			return ret;
@@ -2442,12 +2515,24 @@ static int parse_geo(struct parser *p, const yaml_node_t *node, struct edge_conf
 	geo->n_regions = n;
 
 	if (v[GEO_COUNTRIES]) {
-		ret = parse_countries(p, v[GEO_COUNTRIES], cfg);
+		ret = parse_codes(p, v[GEO_COUNTRIES], cfg, false, &geo->countries,
+				  &geo->n_countries);
 		if (ret)
 			return ret;
 	}
-	if (v[GEO_CSV])
-		return load_geo_csv(p, v[GEO_CSV], cfg);
+	if (v[GEO_CONTINENTS]) {
+		ret = parse_codes(p, v[GEO_CONTINENTS], cfg, true, &geo->continents,
+				  &geo->n_continents);
+		if (ret)
+			return ret;
+	}
+	if (v[GEO_CSV]) {
+		ret = load_geo_csv(p, v[GEO_CSV], cfg);
+		if (ret)
+			return ret;
+	}
+	if (v[GEO_MMDB])
+		return load_geo_mmdb(p, v[GEO_MMDB], cfg);
 	return 0;
 }
 
@@ -3489,6 +3574,7 @@ void edge_config_free(struct edge_config *cfg)
 		free(cfg->rrsets[i].geo);
 	free(cfg->rrsets);
 	free(cfg->geo.countries);
+	free(cfg->geo.continents);
 	free(cfg->geo.prefixes);
 	for (i = 0; cfg->services && i < cfg->n_services; i++)
 		free(cfg->services[i].backends);

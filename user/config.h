@@ -159,7 +159,7 @@ struct edge_cfg_rrset {
 	int line;
 };
 
-/* An ISO 3166 country code mapped to a region (geo.countries). */
+/* An ISO 3166 country (geo.countries) or continent code (geo.continents) -> region. */
 struct edge_cfg_country {
 	char code[3]; /* upper case */
 	__u16 region;
@@ -180,9 +180,17 @@ struct edge_cfg_geo {
 	size_t n_regions;
 	struct edge_cfg_country *countries;
 	size_t n_countries;
+	struct edge_cfg_country *continents; /* continent codes (AF AN AS EU NA OC SA) */
+	size_t n_continents;
 	char csv[PATH_MAX]; /* as opened (relative to the config's directory); "" if none */
-	struct edge_cfg_prefix *prefixes; /* in file order */
+	char mmdb[PATH_MAX]; /* the same for the MMDB database */
+	struct edge_cfg_prefix *prefixes; /* the CSV's in file order, then the MMDB's */
 	size_t n_prefixes;
+	size_t n_mmdb_prefixes; /* of them from the MMDB (line 0) */
+	unsigned int mmdb_nodes;  /* search tree nodes walked */
+	size_t mmdb_networks;	  /* networks with data */
+	size_t mmdb_unmapped;	  /* of them in no region */
+	double mmdb_ms;		  /* time the walk took */
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/magic.h>
@@ -372,6 +373,7 @@ static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err
 	struct edge_bpf *sk = dp->skel;
 	struct edge_dns_compiled c = {};
 	__u32 half = EDGE_MAX_DNS_BLOBS / 2, phalf = EDGE_MAX_DNS_POLICIES / 2, base, pbase, i;
+	struct timespec t0, t1;
 	int ret;
 
 	ret = edge_dns_compile(cfg, &c, err, errlen);
@@ -407,6 +409,7 @@ static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err
 			     EDGE_MAP_DNS_POOLS, err, errlen);
 	if (ret)
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = sync_keyed(bpf_map__fd(sk->maps.edge_geo4), EDGE_MAP_GEO4, c.geo4, c.n_geo4,
 			 sizeof(*c.geo4), sizeof(c.geo4->key), offsetof(struct edge_geo4_entry, val),
 			 cmp_geo4, err, errlen);
@@ -414,6 +417,10 @@ static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err
 		ret = sync_keyed(bpf_map__fd(sk->maps.edge_geo6), EDGE_MAP_GEO6, c.geo6, c.n_geo6,
 				 sizeof(*c.geo6), sizeof(c.geo6->key),
 				 offsetof(struct edge_geo6_entry, val), cmp_geo6, err, errlen);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!ret && c.n_geo4 + c.n_geo6 >= 1000)
+		pr_info("maps: geo prefixes written in %.0f ms\n",
+			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	/* The switch: names and zones now point into the new generation. */
 	if (!ret)
 		ret = sync_keyed(bpf_map__fd(sk->maps.edge_dns_zones), EDGE_MAP_DNS_ZONES, c.zones,

@@ -43,12 +43,12 @@ class TestRun:
     """One loaded program with maps filled from a YAML config."""
 
     def __init__(self, config_yaml, files=None, wrap=()):
-        """files: {name: text} written beside the config (e.g. a geo CSV);
-        wrap: a command prefix (e.g. `ip netns exec NS`)."""
+        """files: {name: text or bytes} written beside the config (a geo CSV,
+        an MMDB); wrap: a command prefix (e.g. `ip netns exec NS`)."""
         self.dir = tempfile.mkdtemp(prefix="edge-prog-")
         self.cfg_path = os.path.join(self.dir, "edge.yaml")
         for name, text in dict(files or {}, **{"edge.yaml": config_yaml}).items():
-            with open(os.path.join(self.dir, name), "w") as f:
+            with open(os.path.join(self.dir, name), "wb" if isinstance(text, bytes) else "w") as f:
                 f.write(text)
         self.p = subprocess.Popen([*wrap, TESTRUN, self.cfg_path], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)

@@ -526,7 +526,7 @@ TEST(config_unknown_key_rejected_with_line)
 	PARSE_ERR(ZONE "        - name: a\n          typ: A\n",
 		  "t.yaml:12: dns.zones[0].records[0].typ: ", "unknown key");
 	PARSE_ERR(MINIMAL "geo:\n  regions: [eu]\n  country: {DE: eu}\n", "t.yaml:7: geo.country: ",
-		  "unknown key (expected one of: regions, countries, csv)");
+		  "unknown key (expected one of: regions, countries, continents, csv, mmdb)");
 }
 
 /* The foundation-era list of records is gone: records live in zones now. */
