@@ -38,7 +38,7 @@ LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 
-BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/xdp_drop.bpf.o $(BUILD)/reflector.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
+BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/xdp_drop.bpf.o $(BUILD)/reflector.bpf.o $(BUILD)/decap.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
 	$(BUILD)/edge-testrun
 
 .PHONY: all deps test demo bench clean format
@@ -67,6 +67,10 @@ $(BUILD)/xdp_pass.bpf.o: bpf/xdp_pass.bpf.c | $(BUILD)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/xdp_drop.bpf.o: bpf/xdp_drop.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/decap.bpf.o: bpf/decap.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "control.h"
 #include "dns_compile.h"
+#include "lb.h"
 #include "log.h"
 #include "stats.h"
 
@@ -579,12 +580,21 @@ static int cmd_pool(struct ctl *c, int argc, char **argv)
 	return cmd_daemon(c, argc, argv);
 }
 
+/* lb: services and backends with their counters, from the pinned maps. */
+static int cmd_lb(struct ctl *c, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return edge_lb_show(stdout, c->pin_path, c->json);
+}
+
 static const struct ctl_cmd cmds[] = {
 	{"status", 0, NULL, cmd_daemon, "daemon, reloads, pools, prefixes, overrides"},
 	{"stats", 0, NULL, cmd_stats, "counters by verdict and reason, summed over CPUs"},
 	{"pools", 0, NULL, cmd_daemon, "DNS answer pools and their health"},
 	{"pool", 2, "NAME|INDEX up|down", cmd_pool, "set a DNS pool's health"},
 	{"backends", 0, NULL, cmd_daemon, "load-balancer backends and their health"},
+	{"lb", 0, NULL, cmd_lb, "services and backends with counters, from the pinned maps"},
 	{"drain", 1, "BACKEND", cmd_daemon, "give a backend no new flows (until undrain)"},
 	{"undrain", 1, "BACKEND", cmd_daemon, "undo drain"},
 	{"withdraw", 1, "PREFIX", cmd_daemon, "withdraw PREFIX whatever health says"},

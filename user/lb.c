@@ -18,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 
 #include "edge.skel.h"
 #include "edge_lb.h"
+#include "lb.h"
 #include "loader.h"
 #include "log.h"
 #include "maglev.h"
@@ -617,3 +619,120 @@ const char *const edge_lb_counter_names[EDGE_LB_NCOUNTERS] = {
 	EDGE_LB_COUNTERS(EDGE_X_NAME)
 #undef EDGE_X_NAME
 };
+
+/* ---------------------------------------------------------------- anyedgectl lb */
+
+static int open_pinned(const char *pin_path, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_path, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fd = -errno;
+		pr_warn("cannot open %s: %s (is anyedged running with pin_path %s?)\n", path,
+			strerror(-fd), pin_path);
+	}
+	return fd;
+}
+
+static void print_counters(FILE *f, const struct edge_lb_counters *c, bool json)
+{
+	int i;
+
+	for (i = 0; i < EDGE_LB_NCOUNTERS; i++) {
+		if (json)
+			fprintf(f, ",\"%s\":%llu", edge_lb_counter_names[i],
+				(unsigned long long)((const __u64 *)c)[i]);
+		else
+			fprintf(f, " %s=%llu", edge_lb_counter_names[i],
+				(unsigned long long)((const __u64 *)c)[i]);
+	}
+}
+
+static const char *const be_states[] = {"free", "up", "down"};
+
+int edge_lb_show(FILE *f, const char *pin_path, bool json)
+{
+	int sfd, bfd, ssfd, bsfd, ret = 0;
+	struct edge_lb_svc_key key, *prev = NULL;
+	struct edge_lb_counters cnt;
+	struct edge_lb_backend be;
+	struct edge_lb_svc svc;
+	char a[INET6_ADDRSTRLEN];
+	bool first_svc = true;
+	__u32 id;
+
+	sfd = open_pinned(pin_path, EDGE_MAP_LB_SERVICES);
+	bfd = open_pinned(pin_path, EDGE_MAP_LB_BACKENDS);
+	ssfd = open_pinned(pin_path, EDGE_MAP_LB_SVC_STATS);
+	bsfd = open_pinned(pin_path, EDGE_MAP_LB_BE_STATS);
+	if (sfd < 0 || bfd < 0 || ssfd < 0 || bsfd < 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (json)
+		fprintf(f, "{\"services\":[");
+	while (!bpf_map_get_next_key(sfd, prev, &key)) {
+		struct edge_vip_key vk;
+		bool first_be = true;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(sfd, &key, &svc))
+			continue;
+		memcpy(vk.addr, key.addr, 16);
+		addr_str(&vk, a, sizeof(a));
+		memset(&cnt, 0, sizeof(cnt));
+		edge_lb_counters_read(ssfd, svc.id, &cnt);
+		if (json) {
+			fprintf(f, "%s{\"id\":%u,\"vip\":\"%s\",\"proto\":\"%s\",\"port\":%u",
+				first_svc ? "" : ",", svc.id, a, proto_str(key.proto),
+				ntohs(key.port));
+			print_counters(f, &cnt, true);
+			fprintf(f, ",\"backends\":[");
+		} else {
+			fprintf(f, "service %u %s %s/%u\n ", svc.id, a, proto_str(key.proto),
+				ntohs(key.port));
+			print_counters(f, &cnt, false);
+			fprintf(f, "\n");
+		}
+		first_svc = false;
+		for (id = 0; id < EDGE_LB_MAX_BACKENDS; id++) {
+			if (bpf_map_lookup_elem(bfd, &id, &be) || be.state == EDGE_LB_BE_FREE ||
+			    be.svc != svc.id)
+				continue;
+			memcpy(vk.addr, be.addr, 16);
+			addr_str(&vk, a, sizeof(a));
+			memset(&cnt, 0, sizeof(cnt));
+			edge_lb_counters_read(bsfd, id, &cnt);
+			if (json) {
+				fprintf(f, "%s{\"id\":%u,\"address\":\"%s\",\"state\":\"%s\"",
+					first_be ? "" : ",", id, a, be_states[be.state % 3]);
+				print_counters(f, &cnt, true);
+				fprintf(f, "}");
+			} else {
+				fprintf(f, "  backend %u %s %s\n   ", id, a, be_states[be.state % 3]);
+				print_counters(f, &cnt, false);
+				fprintf(f, "\n");
+			}
+			first_be = false;
+		}
+		if (json)
+			fprintf(f, "]}");
+	}
+	if (json)
+		fprintf(f, "]}\n");
+	else if (first_svc)
+		fprintf(f, "no services\n");
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (bfd >= 0)
+		close(bfd);
+	if (ssfd >= 0)
+		close(ssfd);
+	if (bsfd >= 0)
+		close(bsfd);
+	return ret;
+}

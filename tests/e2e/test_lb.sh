@@ -1,0 +1,383 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Load balancer end to end: client -> edge (anyedged, XDP) -> IPIP -> four
+# backend namespaces running real TCP servers, replies straight back to
+# the client (DSR). All on one bridge:
+#
+#   ${P}c  client   192.0.2.1    route 203.0.113.80 via the edge
+#   ${P}s  edge     192.0.2.2    anyedged, XDP on ${P}s0, forwarding on
+#   ${P}1..${P}4  backends 192.0.2.11..14, VIP 203.0.113.80 on lo,
+#                 prepared by scripts/backend-setup.sh (ipip device, or
+#                 the XDP decapsulator where the kernel has no ipip)
+#   ${P}w   the bridge between them
+#
+#   bash tests/e2e/test_lb.sh [TEST...]   (root; after `make`)
+set -u
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+ONLY="$*"
+
+VIP=203.0.113.80
+NS_W=${P}w
+BACKENDS=(1 2 3 4)
+CTL=("$BUILD/anyedgectl" --pin-path "$PIN")
+SEED=0123456789abcdef0123456789abcdef
+LB_CONFIG=$TMP/lb.yaml
+
+be_ip() { echo "192.0.2.1$1"; }
+
+cleanup_lb()
+{
+	local ns
+	for ns in "$NS_W" "${BACKENDS[@]/#/$P}"; do
+		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
+	done
+	cleanup
+}
+trap cleanup_lb EXIT
+
+# port NS IF: a veth from namespace NS (interface IF) into the bridge.
+port()
+{
+	local ns=$1 ifname=$2 peer=$3
+	ip link add "$ifname" netns "$ns" type veth peer name "$peer" netns "$NS_W" || return 1
+	ip -n "$NS_W" link set "$peer" master br0 mtu 1600 up || return 1
+	ip -n "$ns" link set "$ifname" mtu 1600 up
+}
+
+setup_lb()
+{
+	local b ns
+
+	ensure_bpffs || return 1
+	for ns in "$NS_W" "$NS_C" "$NS_S" "${BACKENDS[@]/#/$P}"; do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up || return 1
+	done
+	ip -n "$NS_W" link add br0 type bridge || return 1
+	ip -n "$NS_W" link set br0 up || return 1
+
+	port "$NS_C" "${P}c0" "${P}wc" || return 1
+	ip -n "$NS_C" link set "${P}c0" mtu 1500 || return 1
+	ip -n "$NS_C" addr add 192.0.2.1/24 dev "${P}c0" || return 1
+	ip -n "$NS_C" route add "$VIP/32" via 192.0.2.2 || return 1
+	# Encapsulation keeps the client's checksums: they must be complete.
+	in_ns "$NS_C" ethtool -K "${P}c0" tx off >/dev/null || return 1
+
+	port "$NS_S" "${P}s0" "${P}ws" || return 1
+	ip -n "$NS_S" addr add 192.0.2.2/24 dev "${P}s0" || return 1
+	in_ns "$NS_S" sysctl -qw net.ipv4.conf.all.forwarding=1 || return 1
+	# A veth only takes XDP_TX frames when its peer has a program.
+	ip -n "$NS_W" link set dev "${P}ws" xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp || return 1
+
+	for b in "${BACKENDS[@]}"; do
+		port "$P$b" "${P}b$b" "${P}w$b" || return 1
+		ip -n "$P$b" addr add "$(be_ip "$b")/24" dev "${P}b$b" || return 1
+		scripts/backend-setup.sh -n "$P$b" --dev "${P}b$b" \
+			--xdp-decap "$BUILD/decap.bpf.o" "$VIP" >/dev/null || return 1
+		in_ns "$P$b" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			"net.ipv4.conf.${P}b$b.rp_filter=0" || return 1
+	done
+	# bpf_fib_lookup needs the backends' neighbours resolved.
+	for b in "${BACKENDS[@]}"; do
+		in_ns "$NS_S" ping -c1 -W2 -q "$(be_ip "$b")" >/dev/null || return 1
+	done
+	start_servers || return 1
+	write_lb_config 1 2 3 >"$LB_CONFIG" || return 1
+	start_daemon "$LB_CONFIG" "$TMP/daemon.log"
+}
+
+# Each backend: HTTP on 80 serving /who (its name), a line echo on 7000
+# that prefixes its name.
+start_servers()
+{
+	local b n
+	cat >"$TMP/echo.py" <<'EOF'
+import socket, sys, threading
+name = sys.argv[1].encode()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 7000)); s.listen(64)
+def serve(c):
+    f = c.makefile("rb")
+    for line in f:
+        c.sendall(name + b" " + line)
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOF
+	for b in "${BACKENDS[@]}"; do
+		mkdir -p "$TMP/www$b"
+		echo "b$b" >"$TMP/www$b/who"
+		head -c 1048576 /dev/zero >"$TMP/www$b/big"
+		in_ns "$P$b" $PY -m http.server -d "$TMP/www$b" -b 0.0.0.0 80 \
+			>/dev/null 2>&1 </dev/null &
+		PIDS+=($!)
+		eval "HTTP_PID_$b=$!"
+		in_ns "$P$b" $PY "$TMP/echo.py" "b$b" >/dev/null 2>&1 </dev/null &
+		PIDS+=($!)
+		eval "ECHO_PID_$b=$!"
+	done
+	for b in "${BACKENDS[@]}"; do
+		n=50
+		until in_ns "$P$b" $PY -c "import socket; socket.create_connection(('127.0.0.1', 80), 1); socket.create_connection(('127.0.0.1', 7000), 1)" 2>/dev/null; do
+			n=$((n - 1))
+			[ "$n" -gt 0 ] || { echo "backend $b servers did not start"; return 1; }
+			sleep 0.1
+		done
+	done
+}
+
+# write_lb_config BACKEND...: the daemon config with those backends.
+write_lb_config()
+{
+	local b
+	cat <<EOF
+pin_path: $PIN
+interfaces:
+  - name: ${P}s0
+    mode: native
+lb:
+  seed: $SEED
+  source4: 198.51.100.0/24
+services:
+  - vip: $VIP
+    proto: tcp
+    port: 0
+    table_size: 1009
+    backends:
+EOF
+	for b in "$@"; do
+		echo "      - address: $(be_ip "$b")"
+	done
+}
+
+reload_with()
+{
+	local n=50 before
+	before=$(grep -c 'lb: 1 services' "$TMP/daemon.log")
+	write_lb_config "$@" >"$LB_CONFIG"
+	kill -HUP "$DAEMON_PID"
+	while [ "$(grep -c 'lb: 1 services' "$TMP/daemon.log")" -le "$before" ]; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "no reload in the log"; return 1; }
+		sleep 0.1
+	done
+}
+
+# who PORT: the backend answering a fresh connection from client port PORT.
+# The server closes first (HTTP/1.0) and the client waits for that, so no
+# TIME_WAIT keeps the client port: the same 5-tuple can come again.
+who()
+{
+	in_ns "$NS_C" $PY -c '
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.settimeout(3)
+s.bind(("192.0.2.1", int(sys.argv[2])))
+s.connect((sys.argv[1], 80))
+s.sendall(b"GET /who HTTP/1.0\r\n\r\n")
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+print(data.split(b"\r\n\r\n", 1)[1].decode().strip())
+' "$VIP" "$1" 2>&1
+}
+
+test_lb_curls_spread_across_backends()
+{
+	local i out count1=0 count2=0 count3=0 other=0
+
+	for i in $(seq 1 60); do
+		out=$(in_ns "$NS_C" curl -s --max-time 3 "http://$VIP/who")
+		case $out in
+		b1) count1=$((count1 + 1)) ;;
+		b2) count2=$((count2 + 1)) ;;
+		b3) count3=$((count3 + 1)) ;;
+		*) other=$((other + 1)) ;;
+		esac
+	done
+	echo "# 60 curls: b1 $count1, b2 $count2, b3 $count3, failed $other"
+	[ "$other" -eq 0 ] || fail "$other of 60 curls failed or reached b4" || return
+	[ "$count1" -ge 5 ] && [ "$count2" -ge 5 ] && [ "$count3" -ge 5 ] ||
+		fail "uneven spread: $count1/$count2/$count3"
+}
+
+# DSR: a 1 MiB download must not come back through the edge. Every frame
+# the edge receives goes through its XDP program and edge_stats.bytes.
+edge_bytes()
+{
+	"${CTL[@]}" -j stats | $PY -c 'import json,sys; print(json.load(sys.stdin)["bytes"])'
+}
+
+test_lb_replies_bypass_the_edge()
+{
+	local b0 b1 got
+
+	b0=$(edge_bytes) || fail "anyedgectl stats failed" || return
+	got=$(in_ns "$NS_C" curl -s --max-time 10 "http://$VIP/big" | wc -c)
+	b1=$(edge_bytes)
+	[ "$got" -eq 1048576 ] || fail "downloaded $got bytes, not 1 MiB" || return
+	echo "# 1 MiB download: $((b1 - b0)) bytes reached the edge (client to VIP only)"
+	[ $((b1 - b0)) -gt 0 ] || fail "the edge saw nothing of the download" || return
+	[ $((b1 - b0)) -lt 262144 ] || fail "$((b1 - b0)) bytes went to the edge: not DSR"
+}
+
+test_lb_counters_readable_by_anyedgectl_and_bpftool()
+{
+	local out
+	out=$("${CTL[@]}" lb) || fail "anyedgectl lb failed: $out" || return
+	grep -q "service 0 $VIP tcp/0" <<<"$out" || fail "no service line: $out" || return
+	grep -c "backend .* up" <<<"$out" | grep -qx 3 || fail "not 3 backends up: $out" || return
+	grep -qE 'new_flows=[1-9]' <<<"$out" || fail "no new flows counted: $out" || return
+	out=$("${CTL[@]}" -j lb) || fail "anyedgectl -j lb failed" || return
+	$PY -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["services"][0]["packets"] > 0' "$out" ||
+		fail "bad JSON: $out" || return
+	need bpftool || return
+	out=$(bpftool map dump pinned "$PIN/edge_lb_svc_stats" 2>&1 | head -40)
+	grep -q '"new_flows"' <<<"$out" || fail "bpftool shows no named fields: $out"
+}
+
+# Long-lived connections: one ping a 0.2 s; each logs the backend per reply.
+start_long_clients()
+{
+	local i
+	cat >"$TMP/long.py" <<'EOF'
+import os, socket, sys, time
+log = open(sys.argv[1], "w", buffering=1)
+s = socket.create_connection((sys.argv[2], 7000), 3)
+s.settimeout(3)
+f = s.makefile("rb")
+for i in range(600):          # 2 minutes at most
+    if os.path.exists(sys.argv[3]):
+        break
+    try:
+        s.sendall(b"ping\n")
+        line = f.readline()
+    except OSError:
+        line = b""
+    if not line:
+        log.write("closed\n"); break
+    log.write(line.decode().split()[0] + "\n")
+    time.sleep(0.2)
+EOF
+	rm -f "$TMP/stop"
+	for i in $(seq 1 8); do
+		in_ns "$NS_C" $PY "$TMP/long.py" "$TMP/long$i.log" "$VIP" "$TMP/stop" \
+			>/dev/null 2>&1 </dev/null &
+		PIDS+=($!)
+		eval "LONG_PID_$i=$!"
+	done
+}
+
+# lines LOG: how many replies the long client has logged.
+lines() { wc -l 2>/dev/null <"$1" || echo 0; }
+
+wait_more_lines()
+{
+	local i n=60 want
+	for i in $(seq 1 8); do
+		eval "want=\$((\${BASE_$i:-0} + 5))"
+		while [ "$(lines "$TMP/long$i.log")" -lt "$want" ] && [ "$n" -gt 0 ]; do
+			grep -q closed "$TMP/long$i.log" 2>/dev/null && break
+			sleep 0.2
+			n=$((n - 1))
+		done
+	done
+}
+
+mark_lines()
+{
+	local i
+	for i in $(seq 1 8); do
+		eval "BASE_$i=$(lines "$TMP/long$i.log")"
+	done
+}
+
+test_lb_long_lived_connections_survive_adding_a_backend()
+{
+	local i first all
+	start_long_clients
+	mark_lines
+	wait_more_lines
+	reload_with 1 2 3 4 || fail "reload failed" || return
+	mark_lines
+	wait_more_lines
+	for i in $(seq 1 8); do
+		first=$(head -n1 "$TMP/long$i.log")
+		all=$(sort -u "$TMP/long$i.log" | tr '\n' ' ')
+		[ "$(lines "$TMP/long$i.log")" -ge 10 ] ||
+			fail "connection $i: only $(lines "$TMP/long$i.log") replies" || return
+		[ "$all" = "$first " ] || fail "connection $i changed backend: $all" || return
+	done
+	# New connections now reach the fourth backend too.
+	for i in $(seq 1 40); do
+		[ "$(in_ns "$NS_C" curl -s --max-time 3 "http://$VIP/who")" = b4 ] && return 0
+	done
+	fail "no new connection reached the added backend b4"
+}
+
+test_lb_killing_a_backend_moves_only_its_flows()
+{
+	local port before=() after kept=0 moved=0 stayed_other=0 on1=0 i b pid
+
+	reload_with 1 2 3 4 || fail "reload failed" || return
+	# Fixed client ports: the same 5-tuples before and after.
+	for port in $(seq 41000 41059); do
+		before+=("$(who "$port")")
+	done
+	eval "pid=\$HTTP_PID_1"
+	kill "$pid"
+	eval "pid=\$ECHO_PID_1"
+	kill "$pid"
+	reload_with 2 3 4 || fail "reload failed" || return
+	i=0
+	for port in $(seq 41000 41059); do
+		after=$(who "$port")
+		b=${before[$i]}
+		i=$((i + 1))
+		[[ $after == b[1-4] ]] || fail "port $port (was $b): no answer after the removal: $after" || return
+		if [ "$b" = b1 ]; then
+			on1=$((on1 + 1))
+			[ "$after" != b1 ] || fail "port $port still reached the killed b1" || return
+			moved=$((moved + 1))
+		elif [ "$after" = "$b" ]; then
+			kept=$((kept + 1))
+		else
+			stayed_other=$((stayed_other + 1))
+		fi
+	done
+	echo "# b1 killed: its $on1 flows moved; $kept others kept, $stayed_other others moved"
+	[ "$on1" -gt 0 ] || fail "no flow was on b1 before" || return
+	[ "$stayed_other" -le 1 ] || fail "$stayed_other flows of live backends moved" || return
+	# Long-lived connections to the other backends still run.
+	mark_lines
+	wait_more_lines
+	touch "$TMP/stop"
+	for i in $(seq 1 8); do
+		first=$(head -n1 "$TMP/long$i.log")
+		[ "$first" = b1 ] && continue
+		grep -q closed "$TMP/long$i.log" && fail "connection $i to $first closed" && return
+		[ "$(sort -u "$TMP/long$i.log" | wc -l)" -eq 1 ] ||
+			fail "connection $i changed backend" || return
+	done
+	return 0
+}
+
+if ! setup_lb >"$TMP/setup.log" 2>&1; then
+	sed 's/^/  | /' "$TMP/setup.log"
+	fail_all "setup failed" test_lb_curls_spread_across_backends \
+		test_lb_replies_bypass_the_edge test_lb_counters_readable_by_anyedgectl_and_bpftool \
+		test_lb_long_lived_connections_survive_adding_a_backend \
+		test_lb_killing_a_backend_moves_only_its_flows
+	exit 1
+fi
+run_tests test_lb_curls_spread_across_backends test_lb_replies_bypass_the_edge \
+	test_lb_counters_readable_by_anyedgectl_and_bpftool \
+	test_lb_long_lived_connections_survive_adding_a_backend \
+	test_lb_killing_a_backend_moves_only_its_flows
