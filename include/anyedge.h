@@ -167,14 +167,21 @@ _Static_assert(sizeof(struct edge_vip) == 8, "edge_vip size");
 #define EDGE_DNS_BLOB_MAX 512	/* bytes of prebuilt records */
 
 /* A name in the served zones (an owner name, an apex, or an empty non-terminal). */
+/*
+ * The small fields come first: with the key, they and the start of the
+ * name share the entry's first cache line, which is all a lookup of a
+ * short name touches.
+ */
 struct edge_dns_name {
-	__u8 name[256];		/* lowercased wire form, zero-padded: verified on lookup */
 	__u16 name_len;		/* wire length with the root label */
 	__u16 apex_len;		/* wire length of its zone's apex (a suffix of name) */
 	__u32 soa_blob;		/* the zone's SOA record body, for NODATA */
 	__u32 policy[2];	/* A, AAAA: policy index + 1; 0 = no data of that type */
+	__u32 static_blob[2];	/* A, AAAA: answer blob + 1 when that policy is static
+				 * (the data path then skips the policy lookup) */
+	__u8 name[256];		/* lowercased wire form, zero-padded: verified on lookup */
 };
-_Static_assert(sizeof(struct edge_dns_name) == 272, "edge_dns_name size");
+_Static_assert(sizeof(struct edge_dns_name) == 280, "edge_dns_name size");
 
 /* A zone apex, found by suffix when the name is not in edge_dns_names. */
 struct edge_dns_zone {

@@ -538,6 +538,9 @@ static int compile_records(struct compiler *c)
 		if (ret)
 			return ret;
 		out->names[idx].val.policy[rr->qtype == EDGE_CFG_DNS_TYPE_AAAA] = i + 1;
+		if (out->policies[i].kind == EDGE_POL_STATIC)
+			out->names[idx].val.static_blob[rr->qtype == EDGE_CFG_DNS_TYPE_AAAA] =
+				out->policies[i].all_blob + 1;
 	}
 
 	/* Empty non-terminals: every name strictly between an owner and its apex. */

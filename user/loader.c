@@ -388,6 +388,9 @@ static void rebase(struct edge_dns_compiled *c, __u32 base)
 		for (k = 0; k < 2; k++)
 			if (c->names[i].val.policy[k])
 				c->names[i].val.policy[k] += base;
+		for (k = 0; k < 2; k++)
+			if (c->names[i].val.static_blob[k])
+				c->names[i].val.static_blob[k] += base;
 	}
 	for (i = 0; i < c->n_zones; i++)
 		c->zones[i].val.soa_blob += base;
