@@ -156,6 +156,8 @@ int edged_reload(struct edged *d, char *err, size_t errlen)
 	warn_restart_only(&d->cfg, &next);
 	/* Checked pools keep the health the monitor knows, not the file's `up`. */
 	edged_pop_prepare(d, &next);
+	/* Backends drained by hand stay drained. */
+	edged_apply_drains(d, &next);
 	ret = edge_dp_sync(&d->dp, &next, err, errlen);
 	if (ret) {
 		/* Upserts are idempotent: re-apply the old config. */

@@ -228,6 +228,7 @@ struct edge_cfg_backend {
 	int family;
 	__u32 weight; /* 0 = drained */
 	bool drain;   /* drain: true (same effect as weight 0, keeps the weight) */
+	bool drain_ctl; /* drained by hand (anyedgectl drain): set by the daemon, not the file */
 	int line;
 };
 

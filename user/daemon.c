@@ -6,6 +6,7 @@
  * tables (edge_ctl_register, edge_metrics_register).
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,44 @@ bool edged_is_drained(const struct edged *d, const char *backend)
 	for (i = 0; i < d->n_drained; i++)
 		if (!strcmp(d->drained[i], backend))
 			return true;
+	return false;
+}
+
+/* The canonical text of a backend's address (IPv4 ones are stored mapped). */
+static void backend_text(const struct edge_cfg_backend *b, char *out, size_t size)
+{
+	inet_ntop(b->family, b->family == AF_INET ? (const void *)&b->addr.addr[3] : b->addr.addr,
+		  out, size);
+}
+
+void edged_apply_drains(const struct edged *d, struct edge_config *cfg)
+{
+	char addr[EDGED_BACKEND_LEN];
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		for (j = 0; j < cfg->services[i].n_backends; j++) {
+			struct edge_cfg_backend *b = &cfg->services[i].backends[j];
+
+			backend_text(b, addr, sizeof(addr));
+			b->drain_ctl = edged_is_drained(d, addr);
+		}
+	}
+}
+
+/* Is addr a backend of any configured service? */
+static bool is_backend(const struct edge_config *cfg, const char *addr)
+{
+	char txt[EDGED_BACKEND_LEN];
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_services; i++) {
+		for (j = 0; j < cfg->services[i].n_backends; j++) {
+			backend_text(&cfg->services[i].backends[j], txt, sizeof(txt));
+			if (!strcmp(txt, addr))
+				return true;
+		}
+	}
 	return false;
 }
 
@@ -363,16 +402,50 @@ static int cmd_pool(void *arg, const struct edge_ctl_req *req, struct json_objec
 	return 0;
 }
 
+static void service_name(const struct edge_cfg_service *s, char *out, size_t size)
+{
+	char vip[INET6_ADDRSTRLEN];
+
+	inet_ntop(s->family, s->family == AF_INET ? (const void *)&s->vip.addr[3] : s->vip.addr,
+		  vip, sizeof(vip));
+	if (s->port)
+		snprintf(out, size, "%s %s/%u", vip, s->proto == IPPROTO_TCP ? "tcp" : "udp",
+			 s->port);
+	else
+		snprintf(out, size, "%s %s", vip, s->proto == IPPROTO_TCP ? "tcp" : "udp");
+}
+
+/* The configured backends and their drain state (the LB module may add health). */
 static int cmd_backends(void *arg, const struct edge_ctl_req *req, struct json_object **data,
 			char *err, size_t errlen)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *arr, *b;
+	char name[96], addr[EDGED_BACKEND_LEN];
 	struct edged *d = arg;
+	size_t i, j;
 
 	(void)req, (void)err, (void)errlen;
 	if (!o)
 		return -ENOMEM;
-	json_object_object_add(o, "backends", json_object_new_array());
+	arr = json_object_new_array();
+	for (i = 0; i < d->cfg.n_services; i++) {
+		const struct edge_cfg_service *s = &d->cfg.services[i];
+
+		service_name(s, name, sizeof(name));
+		for (j = 0; j < s->n_backends; j++) {
+			backend_text(&s->backends[j], addr, sizeof(addr));
+			b = json_object_new_object();
+			add_str(b, "service", name);
+			add_str(b, "address", addr);
+			add_int(b, "weight", s->backends[j].weight);
+			json_object_object_add(b, "drain",
+					       json_object_new_boolean(s->backends[j].drain));
+			json_object_object_add(b, "drained_by_hand",
+					       json_object_new_boolean(edged_is_drained(d, addr)));
+			json_object_array_add(arr, b);
+		}
+	}
+	json_object_object_add(o, "backends", arr);
 	json_object_object_add(o, "drained", drained_json(d));
 	*data = o;
 	return 0;
@@ -390,8 +463,22 @@ static int do_drain(struct edged *d, const struct edge_ctl_req *req, bool drain,
 		snprintf(err, errlen, "'%.64s' is not a backend address", req->argv[0]);
 		return -EINVAL;
 	}
+	if (drain && !is_backend(&d->cfg, addr)) {
+		snprintf(err, errlen, "%s is not a backend of any service (see 'backends')", addr);
+		return -ENOENT;
+	}
 	was = edged_is_drained(d, addr);
 	ret = edged_drain_set(d, addr, drain);
+	if (!ret && was != drain) {
+		/* Re-fill the Maglev tables: the backend's slots move at once. */
+		edged_apply_drains(d, &d->cfg);
+		ret = edge_lb_sync(&d->dp, &d->cfg, err, errlen);
+		if (ret) {
+			edged_drain_set(d, addr, was);
+			edged_apply_drains(d, &d->cfg);
+			return ret;
+		}
+	}
 	if (ret) {
 		snprintf(err, errlen, "%s",
 			 ret == -ENOSPC ? "too many drained backends" : strerror(-ret));

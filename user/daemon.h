@@ -102,6 +102,8 @@ int edged_override_set(struct edged *d, const char *prefix, enum edged_override_
 const char *edged_override_str(enum edged_override_mode mode);
 
 bool edged_is_drained(const struct edged *d, const char *backend);
+/* Mark cfg's backends drained by hand (drain_ctl) from d's table, before a sync. */
+void edged_apply_drains(const struct edged *d, struct edge_config *cfg);
 /* Drain or undrain a canonical backend address. 0, -ENOMEM, -ENOSPC. */
 int edged_drain_set(struct edged *d, const char *backend, bool drain);
 

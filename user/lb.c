@@ -434,7 +434,7 @@ int edge_lb_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 			}
 			be_taken[bid] = true;
 			sc->be_ids[j] = bid;
-			sc->weights[j] = b->drain ? 0 : b->weight;
+			sc->weights[j] = b->drain || b->drain_ctl ? 0 : b->weight;
 		}
 		st->svc[sid].key = key;
 	}

@@ -25,6 +25,9 @@ CTL=("$BUILD/anyedgectl" --socket "$SOCK")
 DIG_OPTS=(+tries=1 +time=2)
 FRA4=198.51.100.1
 IAD4=198.51.100.2
+SVC_VIP=192.0.2.80
+BE1=198.51.100.20
+BE2=198.51.100.21
 
 write_ctl_config()
 {
@@ -40,6 +43,16 @@ control:
   timeout_ms: 1000
 metrics:
   listen: 127.0.0.1:$METRICS_PORT
+lb:
+  seed: 000102030405060708090a0b0c0d0e0f
+services:
+  - vip: $SVC_VIP
+    proto: tcp
+    port: 80
+    table_size: 211
+    backends:
+      - address: $BE1
+      - address: $BE2
 dns:
   pools:
     - name: fra
@@ -209,23 +222,60 @@ test_metrics_scrape_has_counters_and_pool_health()
 		"http://127.0.0.1:$METRICS_PORT/nope")" = 404 ] || fail "/nope is not 404"
 }
 
-test_drain_and_undrain()
+# slots ADDR: how many Maglev slots of the (only) service point at backend ADDR.
+slots()
 {
-	local out
+	"$PY" - "$PIN" "$1" <<'EOF'
+import json, socket, subprocess, sys
+pin, addr = sys.argv[1], sys.argv[2]
+def dump(*what):
+    return json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump", *what]))
+def u32(b):
+    return int.from_bytes(bytes(int(x, 16) for x in b), "little")
+want = int.from_bytes(socket.inet_aton(addr), "little")
+ids = [e["formatted"]["key"] for e in dump("pinned", pin + "/edge_lb_backends")
+       if e["formatted"]["value"]["addr"][3] == want]
+inner = u32(dump("pinned", pin + "/edge_lb_tables")[0]["value"])
+print(sum(1 for e in dump("id", str(inner)) if u32(e["value"]) in ids))
+EOF
+}
+
+test_drain_moves_maglev_slots_and_survives_reload()
+{
+	local out n1 n2
 
 	need_daemon || return
-	out=$("${CTL[@]}" drain 198.51.100.20 2>&1) || fail "drain: $out" || return
-	[ "$out" = "backend 198.51.100.20 drained" ] || fail "said: $out" || return
+	n1=$(slots "$BE1") && n2=$(slots "$BE2") || fail "cannot read the Maglev table" || return
+	[ "$n1" -gt 0 ] && [ $((n1 + n2)) -eq 211 ] || fail "before: $n1 + $n2 slots" || return
+	out=$("${CTL[@]}" drain "$BE1" 2>&1) || fail "drain: $out" || return
+	[ "$out" = "backend $BE1 drained" ] || fail "said: $out" || return
+	n1=$(slots "$BE1") && n2=$(slots "$BE2")
+	[ "$n1" -eq 0 ] && [ "$n2" -eq 211 ] || fail "after drain: $n1 + $n2 slots" || return
 	out=$("${CTL[@]}" -j backends) || fail "backends failed" || return
-	"$PY" -c 'import json,sys; assert json.load(sys.stdin)["drained"] == ["198.51.100.20"]' \
-		<<<"$out" || fail "backends JSON: $out" || return
+	"$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["drained"] == [sys.argv[1]], d
+b = {x["address"]: x["drained_by_hand"] for x in d["backends"]}
+assert b == {sys.argv[1]: True, sys.argv[2]: False}, b
+' "$BE1" "$BE2" <<<"$out" || fail "backends JSON: $out" || return
+	"${CTL[@]}" reload >/dev/null || fail "reload failed" || return
+	n1=$(slots "$BE1")
+	[ "$n1" -eq 0 ] || fail "after reload: $n1 slots for the drained backend" || return
+	if out=$("${CTL[@]}" drain 198.51.100.99 2>&1); then
+		fail "drained a backend that is in no service"
+		return
+	fi
+	grep -q "not a backend of any service" <<<"$out" || fail "said: $out" || return
 	if out=$("${CTL[@]}" drain not-an-address 2>&1); then
 		fail "drain accepted a bad address"
 		return
 	fi
 	grep -q "not a backend address" <<<"$out" || fail "said: $out" || return
-	out=$("${CTL[@]}" -j undrain 198.51.100.20) || fail "undrain failed" || return
-	grep -q '"drained":false' <<<"$out" || fail "undrain JSON: $out"
+	out=$("${CTL[@]}" -j undrain "$BE1") || fail "undrain failed" || return
+	grep -q '"drained":false' <<<"$out" || fail "undrain JSON: $out" || return
+	n1=$(slots "$BE1")
+	[ "$n1" -gt 0 ] || fail "after undrain: no slots for $BE1"
 }
 
 test_route_overrides_survive_reload()
@@ -432,7 +482,7 @@ TESTS=(
 	test_stats_from_daemon_and_pinned_maps_agree
 	test_pool_down_moves_answers_and_shows_in_pools
 	test_metrics_scrape_has_counters_and_pool_health
-	test_drain_and_undrain
+	test_drain_moves_maglev_slots_and_survives_reload
 	test_route_overrides_survive_reload
 	test_reload_error_reaches_cli_and_old_config_serves
 	test_sd_notify_reloading_then_ready
@@ -446,7 +496,7 @@ TESTS=(
 for f in anyedged anyedgectl xdp_pass.bpf.o; do
 	[ -e "$BUILD/$f" ] || { fail_all "$BUILD/$f missing: run make" "${TESTS[@]}"; exit 1; }
 done
-for t in curl dig; do
+for t in curl dig bpftool; do
 	command -v "$t" >/dev/null || { fail_all "$t not installed" "${TESTS[@]}"; exit 1; }
 done
 if ! out=$(setup_two_ns 2>&1); then
