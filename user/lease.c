@@ -156,7 +156,7 @@ int edge_lease_set(struct edge_lease *l, int family, const __u8 *addr, __u8 len,
 		return -EBADF;
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
 	req.nh.nlmsg_type = present ? RTM_NEWADDR : RTM_DELADDR;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (present ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (present ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	req.nh.nlmsg_seq = ++l->seq;
 	req.ifa.ifa_family = family;
 	req.ifa.ifa_prefixlen = len;

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/if_link.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -501,6 +502,42 @@ int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 	return ret;
 }
 
+/*
+ * An edge program left attached by a previous anyedged (killed, or run with
+ * --keep-attached): replace it atomically (XDP_FLAGS_REPLACE), so that not
+ * one packet misses a program. Returns 0 with *mode set, -ENOENT if the
+ * interface has no such program, or -errno.
+ */
+static int replace_stale(struct edge_dp *dp, int ifindex, enum xdp_attach_mode *mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	struct xdp_multiprog *mp;
+	struct xdp_program *old;
+	__u32 flags = XDP_FLAGS_REPLACE;
+	int ret = -ENOENT;
+
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (!mp || libxdp_get_error(mp))
+		return -ENOENT;
+	if (!xdp_multiprog__is_legacy(mp))
+		goto out;
+	old = xdp_multiprog__main_prog(mp);
+	if (!old || strcmp(xdp_program__name(old), "edge_xdp"))
+		goto out;
+	*mode = xdp_multiprog__attach_mode(mp);
+	if (*mode == XDP_MODE_SKB)
+		flags |= XDP_FLAGS_SKB_MODE;
+	else if (*mode == XDP_MODE_NATIVE)
+		flags |= XDP_FLAGS_DRV_MODE;
+	else
+		goto out;
+	opts.old_prog_fd = xdp_program__fd(old);
+	ret = bpf_xdp_attach(ifindex, edge_dp_prog_fd(dp), flags, &opts) ? -errno : 0;
+out:
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
 static int attach_one(struct edge_dp *dp, const struct edge_cfg_iface *ifc, const char *file,
 		      char *err, size_t errlen)
 {
@@ -521,6 +558,12 @@ static int attach_one(struct edge_dp *dp, const struct edge_cfg_iface *ifc, cons
 		set_err(err, errlen, "libxdp cannot use the program: %s", strerror(-ret));
 		return ret;
 	}
+	ret = replace_stale(dp, a->ifindex, &mode);
+	if (!ret) {
+		pr_info("replaced the edge program a previous anyedged left on %s (%s mode)\n",
+			ifc->name, edge_xdp_mode_str(mode));
+		goto done;
+	}
 	mode = ifc->mode == EDGE_ATTACH_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	ret = xdp_program__attach(a->xprog, a->ifindex, mode, 0);
 	if (ret && ifc->mode == EDGE_ATTACH_AUTO) {
@@ -540,10 +583,11 @@ static int attach_one(struct edge_dp *dp, const struct edge_cfg_iface *ifc, cons
 		a->xprog = NULL;
 		return ret;
 	}
-	a->mode = mode;
-	dp->n_att++;
 	pr_info("attached to %s (ifindex %d, %s mode)\n", ifc->name, a->ifindex,
 		edge_xdp_mode_str(mode));
+done:
+	a->mode = mode;
+	dp->n_att++;
 	return 0;
 }
 
