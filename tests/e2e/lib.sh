@@ -139,6 +139,23 @@ setup_two_ns()
 	ip -n "$NS_C" -6 route add "$VIP6/128" via 2001:db8::2 || return 1
 }
 
+# config_head [IFNAME] [PIN]: the first lines of a daemon config: pin path,
+# the interface (default ${P}s0) and both VIPs with DNS.
+config_head()
+{
+	cat <<EOF
+pin_path: ${2:-$PIN}
+interfaces:
+  - name: ${1:-$IF_S}
+    mode: auto
+vips:
+  - address: $VIP4
+    dns: true
+  - address: $VIP6
+    dns: true
+EOF
+}
+
 # Write a daemon config for interface $1 (default ${P}s0) and pin path $2
 # (default $PIN) serving zone example.com with the www records; prints its path.
 write_config()
@@ -146,16 +163,8 @@ write_config()
 	local ifname=${1:-$IF_S} pin=${2:-$PIN} file
 
 	file=$(mktemp "$TMP/edge.XXXXXX.yaml")
-	cat >"$file" <<EOF
-pin_path: $pin
-interfaces:
-  - name: $ifname
-    mode: auto
-vips:
-  - address: $VIP4
-    dns: true
-  - address: $VIP6
-    dns: true
+	config_head "$ifname" "$pin" >"$file"
+	cat >>"$file" <<EOF
 dns:
   zones:
     - name: example.com

@@ -23,15 +23,8 @@ REF6=2001:db8::54
 
 write_diff_config()
 {
-	cat >"$TMP/edge.yaml" <<EOF
-pin_path: $PIN
-interfaces:
-  - name: $IF_S
-vips:
-  - address: $VIP4
-    dns: true
-  - address: $VIP6
-    dns: true
+	config_head >"$TMP/edge.yaml"
+	cat >>"$TMP/edge.yaml" <<EOF
 dns:
   out_of_zone: pass
   pools:

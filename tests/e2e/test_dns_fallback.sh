@@ -20,15 +20,8 @@ LONG_REL=$LONG_REL.$(printf 'o%.0s' {1..49})
 
 write_fallback_config()
 {
-	cat >"$TMP/edge.yaml" <<EOF
-pin_path: $PIN
-interfaces:
-  - name: $IF_S
-vips:
-  - address: $VIP4
-    dns: true
-  - address: $VIP6
-    dns: true
+	config_head >"$TMP/edge.yaml"
+	cat >>"$TMP/edge.yaml" <<EOF
 dns:
   out_of_zone: pass
   zones:
