@@ -277,9 +277,15 @@ static int walk_node(struct walker *w, uint32_t node, int depth)
 		return R_MIXED;
 	if (depth >= w->bits)
 		return werr(w, -EINVAL, "the search tree is deeper than %d bits", w->bits);
+	/*
+	 * A well-formed trie is a tree (the IPv4 aliases are skipped): each
+	 * node is met once. More visits mean shared nodes or cycles, which a
+	 * depth-first walk would follow up to 2^128 times.
+	 */
+	if (++w->info->nodes > w->db.metadata.node_count)
+		return werr(w, -EINVAL, "the search tree has shared nodes or cycles");
 	if (MMDB_read_node(&w->db, node, &n) != MMDB_SUCCESS)
 		return werr(w, -EINVAL, "cannot read search tree node %u", node);
-	w->info->nodes++;
 	r[0] = walk_record(w, n.left_record_type, n.left_record, &n.left_record_entry, depth + 1);
 	set_bit(w, depth, 1);
 	r[1] = walk_record(w, n.right_record_type, n.right_record, &n.right_record_entry,

@@ -206,6 +206,17 @@ def mmdb_config_errors_name_the_line_and_cause(_):
          "geo.mmdb: The MaxMind DB file contains invalid metadata"),
         ("  continents: {EU: eu, XX: as}\n", {}, "'XX' is not a continent code"),
     )
+    # A "ladder": 32 nodes whose two records both point at the next one.
+    # Walked as a tree that is 2^32 paths; the loader must refuse it.
+    w = MMDBWriter(ip_version=4)
+    w.insert("198.51.100.0/32", DE)
+    node = w.root
+    while not isinstance(node, tuple):
+        nxt = node.kids[0] or node.kids[1]
+        node.kids = [nxt, nxt]
+        node = nxt
+    cases += (("  countries: {DE: eu}\n  mmdb: geo.mmdb\n", {"geo.mmdb": w.to_bytes()},
+               "geo.mmdb: the search tree has shared nodes or cycles"),)
     for extra, files, want in cases:
         rc, out = check_config(CONFIG + extra, files)
         assert rc != 0, f"{extra!r}: accepted"
