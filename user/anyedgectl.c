@@ -402,6 +402,58 @@ static void print_generic(const char *name, struct json_object *v)
 	printf("\n");
 }
 
+static bool jbool(struct json_object *o, const char *key)
+{
+	return json_object_get_boolean(jget(o, key));
+}
+
+/* status "anycast" (user/popd.c): one line per prefix, state and why. */
+static void print_anycast(struct json_object *arr)
+{
+	struct json_object *p;
+	size_t i, n = json_object_array_length(arr);
+
+	printf("anycast prefixes:\n");
+	if (!n)
+		printf("  none\n");
+	for (i = 0; i < n; i++) {
+		p = json_object_array_get_idx(arr, i);
+		printf("  %-20s %-10s %s; %lld/%lld pools up (min %lld); signal %s%s%s",
+		       jstr(p, "prefix"), jstr(p, "state"), jstr(p, "why"),
+		       (long long)jint(p, "pools_up"), (long long)jint(p, "pools"),
+		       (long long)jint(p, "min_healthy"), jstr(p, "signal"),
+		       *jstr(p, "signal_detail") ? " " : "", jstr(p, "signal_detail"));
+		if (strcmp(jstr(p, "override"), "auto") && *jstr(p, "override"))
+			printf("; override %s", jstr(p, "override"));
+		if (jbool(p, "guarded"))
+			printf("; GUARD");
+		printf("; %lld transitions, %lld flaps\n", (long long)jint(p, "transitions"),
+		       (long long)jint(p, "flaps"));
+	}
+}
+
+/* status "health" (user/popd.c): checks with their last result. */
+static void print_health(struct json_object *h)
+{
+	struct json_object *checks = jget(h, "checks"), *c;
+	size_t i, n = checks ? json_object_array_length(checks) : 0;
+
+	printf("health checks%s:\n",
+	       jbool(h, "guard") ? " (GUARD: every check failed at once)" : "");
+	if (!n)
+		printf("  none\n");
+	for (i = 0; i < n; i++) {
+		c = json_object_array_get_idx(checks, i);
+		printf("  %-16s %-8s %-4s %-24s %-4s last %s", jstr(c, "name"), jstr(c, "pool"),
+		       jstr(c, "type"), jstr(c, "target"), jbool(c, "up") ? "UP" : "DOWN",
+		       jstr(c, "last_result"));
+		if (*jstr(c, "last_error"))
+			printf(" (%s)", jstr(c, "last_error"));
+		printf(", %.1f ms, %lld runs, %lld failures\n", jint(c, "latency_us") / 1000.0,
+		       (long long)jint(c, "runs"), (long long)jint(c, "failures"));
+	}
+}
+
 static void print_status(struct json_object *d)
 {
 	static const char *const known[] = {"daemon", "reload", "pools", "overrides", "drained"};
@@ -443,7 +495,13 @@ static void print_status(struct json_object *d)
 		for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 			if (!strcmp(key, known[i]))
 				break;
-		if (i == sizeof(known) / sizeof(known[0]))
+		if (i < sizeof(known) / sizeof(known[0]))
+			continue;
+		if (!strcmp(key, "anycast") && json_object_is_type(val, json_type_array))
+			print_anycast(val);
+		else if (!strcmp(key, "health") && json_object_is_type(val, json_type_object))
+			print_health(val);
+		else
 			print_generic(key, val);
 	}
 }

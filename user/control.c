@@ -787,6 +787,60 @@ err_close:
 	return ret;
 }
 
+int edge_ctl_take_fd(struct edge_ctl *c)
+{
+	int fd = c->lfd;
+
+	if (fd < 0)
+		return -ENOENT;
+	while (c->clients)
+		client_close(c->clients);
+	edge_loop_del_fd(c->loop, fd);
+	c->lfd = -1; /* and edge_ctl_free() leaves the file alone */
+	return fd;
+}
+
+int edge_ctl_adopt(struct edge_ctl *c, struct edge_loop *loop, int fd, const char *path,
+		   unsigned int timeout_ms, char *err, size_t errlen)
+{
+	int val = 0, ret;
+	socklen_t len = sizeof(val);
+	struct stat st;
+
+	if (c->lfd >= 0)
+		return -EALREADY;
+	if (!path || strlen(path) >= sizeof(c->path)) {
+		snprintf(err, errlen, "control socket: bad path");
+		return -EINVAL;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &val, &len) || val != AF_UNIX ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &val, &len) || !val) {
+		snprintf(err, errlen, "control socket: fd %d is not a listening unix socket", fd);
+		return -ENOTSOCK;
+	}
+	if (stat(path, &st) || !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control socket: %s is not a socket", path);
+		return -ENOENT;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC)) {
+		ret = -errno;
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
+		return ret;
+	}
+	ret = edge_loop_add_fd(loop, fd, EPOLLIN, on_listen, c);
+	if (ret) {
+		snprintf(err, errlen, "control socket: event loop: %s", strerror(-ret));
+		return ret;
+	}
+	c->loop = loop;
+	c->lfd = fd;
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->timeout_ms = timeout_ms ?: EDGE_CTL_TIMEOUT_MS;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return 0;
+}
+
 void edge_ctl_free(struct edge_ctl *c)
 {
 	struct stat st;

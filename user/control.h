@@ -88,6 +88,16 @@ struct json_object *edge_ctl_commands(struct edge_ctl *c);
  */
 int edge_ctl_listen(struct edge_ctl *c, struct edge_loop *loop, const char *path,
 		    unsigned int timeout_ms, char *err, size_t errlen);
+/*
+ * A planned restart hands the listening socket to the successor, so the
+ * path never goes dark: edge_ctl_take_fd() stops serving and returns the
+ * listening fd (the file stays; connected clients are closed), and the
+ * successor serves it with edge_ctl_adopt() (the fd must be a listening
+ * unix stream socket bound to path). -errno on failure.
+ */
+int edge_ctl_take_fd(struct edge_ctl *c);
+int edge_ctl_adopt(struct edge_ctl *c, struct edge_loop *loop, int fd, const char *path,
+		   unsigned int timeout_ms, char *err, size_t errlen);
 /* Number of connected clients (tests, status). */
 unsigned int edge_ctl_nclients(const struct edge_ctl *c);
 

@@ -406,6 +406,36 @@ TEST(ctl_listen_refuses_live_socket_and_replaces_stale_one)
 	env_down(&env);
 }
 
+TEST(ctl_listening_socket_handed_to_successor_keeps_path)
+{
+	struct sock_env env = {};
+	struct edge_ctl *next = edge_ctl_new();
+	struct echo e = {};
+	struct edge_ctl_cmd cmd = {"echo", 0, 1, NULL, NULL, echo_fn, &e};
+	char buf[256], err[256];
+	struct stat st;
+	int lfd, fd;
+
+	ASSERT_OK(env_up(&env, 1000));
+	ASSERT_OK(edge_ctl_register(next, &cmd));
+	lfd = edge_ctl_take_fd(env.ctl);
+	ASSERT_TRUE(lfd >= 0);
+	ASSERT_EQ(edge_ctl_adopt(next, env.loop, 0, env.path, 0, err, sizeof(err)), -ENOTSOCK);
+	ASSERT_OK(edge_ctl_adopt(next, env.loop, lfd, env.path, 0, err, sizeof(err)));
+	edge_ctl_free(env.ctl); /* the predecessor exits: the file stays */
+	env.ctl = next;
+	ASSERT_OK(stat(env.path, &st));
+	fd = connect_to(env.path);
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_EQ(write(fd, "{\"cmd\":\"echo\",\"args\":[\"x\"]}\n", 29), 29);
+	ASSERT_TRUE(read_reply(&env, fd, buf, sizeof(buf)) > 0);
+	ASSERT_STREQ(buf, "{\"ok\":true,\"data\":\"x\"}\n");
+	ASSERT_EQ(e.calls, 1);
+	close(fd);
+	env_down(&env);
+	ASSERT_EQ(stat(env.path, &st), -1);
+}
+
 /* ---- daemon tables ---- */
 
 TEST(daemon_prefix_canon_normalises_and_rejects_host_bits)
