@@ -165,12 +165,41 @@ static void refresh_all(struct edge_route *rt)
 			refresh_known(rt, rt->p[i], 1 /* lease unchanged */);
 }
 
+static void on_bird_timer(struct edge_loop *loop, struct edge_timer *t, void *arg);
+
+/*
+ * Wake up when the client next has something to do (a re-assert round,
+ * a reconnect, a reply deadline): driving it from the route tick alone
+ * would alias (a round due 1 ms after a tick waits a whole tick more).
+ */
+static void bird_arm(struct edge_route *rt)
+{
+	__u64 next = edge_bird_client_next_tick(&rt->bird), now = edge_now_ms();
+	__u64 ms = next > now ? next - now : 0;
+
+	if (rt->bird_timer)
+		edge_loop_timer_arm(rt->loop, rt->bird_timer, ms);
+	else
+		rt->bird_timer = edge_loop_timer_add(rt->loop, ms, 0, on_bird_timer, rt);
+}
+
 static void bird_run(struct edge_route *rt, int ret)
 {
 	if (ret)
 		pr_debug("bird: %s\n", rt->bird.error);
 	refresh_all(rt);
 	bird_sync_fd(rt);
+	bird_arm(rt);
+}
+
+static void on_bird_timer(struct edge_loop *loop, struct edge_timer *t, void *arg)
+{
+	struct edge_route *rt = arg;
+
+	(void)loop;
+	(void)t;
+	rt->bird_timer = NULL; /* one-shot; bird_run arms a new one */
+	bird_run(rt, edge_bird_client_tick(&rt->bird, edge_now_ms()));
 }
 
 static void on_bird(struct edge_loop *loop, int fd, uint32_t events, void *arg)
@@ -492,6 +521,7 @@ void edge_route_free(struct edge_route *rt)
 		edge_bird_client_free(&rt->bird);
 	edge_lease_close(&rt->lease);
 	edge_loop_timer_del(rt->loop, rt->tick);
+	edge_loop_timer_del(rt->loop, rt->bird_timer);
 	free(rt);
 }
 

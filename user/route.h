@@ -79,6 +79,7 @@ struct edge_route {
 	struct edge_bird_client bird;
 	int bird_fd; /* registered with the loop, -1 if none */
 	uint32_t bird_events;
+	struct edge_timer *bird_timer; /* the client's next tick */
 	struct edge_lease lease;
 	bool lease_on;
 	char lease_err[256];
