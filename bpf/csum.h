@@ -31,10 +31,11 @@ static __always_inline __u16 csum_fold(__u64 sum)
 /* Raw-domain contribution of byte c at stream offset pos. */
 static __always_inline __u32 csum_byte(__u8 c, __u32 pos)
 {
+	/* Branchless: a shift by 0 or 8. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (pos & 1) ? (__u32)c << 8 : c;
+	return (__u32)c << ((pos & 1) << 3);
 #else
-	return (pos & 1) ? c : (__u32)c << 8;
+	return (__u32)c << ((~pos & 1) << 3);
 #endif
 }
 

@@ -136,6 +136,10 @@ static __always_inline int dns_read_name(const __u8 *q, void *data_end, struct e
 			c = edge_dns_lower(c);
 		}
 		h = edge_dns_label_step(h, c);
+		/*
+		 * Stored at every byte: storing only at a label's end makes
+		 * the verifier track next exactly and explode in states.
+		 */
 		scr->hash_at[j] = h;
 		scr->name[j] = c;
 	}
@@ -358,9 +362,13 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	query->dns_off = p->l4_off + sizeof(*udp);
 	query->ar_pos = pos;
 	query->arcount = arcount;
-	n = edge_dns_parse_opt(ctx, scr, query);
-	if (n != EDGE_CONTINUE)
-		return n;
+	if (arcount) {
+		n = edge_dns_parse_opt(ctx, scr, query);
+		if (n != EDGE_CONTINUE)
+			return n;
+	} else if (pos != query->msg_len) {
+		return EDGE_R_dns_malformed; /* bytes after the question */
+	}
 	if (qclass != DNS_CLASS_IN ||
 	    (query->qtype != DNS_TYPE_A && query->qtype != DNS_TYPE_AAAA))
 		return EDGE_R_dns_unsupported;

@@ -128,7 +128,7 @@ setup_two_ns || exit 1
 MAC_S=$(ip -n "$NS_S" -j link show dev "$IF_S" | jq -r '.[0].address')
 if [ -z "${ONLY_VETH:-}" ]; then	# ONLY_VETH=1: skip (a) and (c)
 	echo "# (a) and (c): BPF_PROG_TEST_RUN"
-	in_ns "$NS_S" "$BUILD/dns_bench" -r 5 -i "$IF_S" || exit 1
+	in_ns "$NS_S" "$BUILD/dns_bench" -r 5 -i "$IF_S" -g "${GEO_EXTRA:-0}" || exit 1
 fi
 
 echo "# (b): real traffic over veth ($BLAST frames), $ROUNDS rounds of ${SECS} s per path" \
@@ -140,7 +140,9 @@ ip -n "$NS_C" link set dev "$IF_C" xdpdrv off
 ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$BUILD/xdp_drop.bpf.o" sec xdp || exit 1
 napi_pin "$IF_C" "$NS_C" "$GEN_CPU" || exit 1
 
-CONFIG=$("$BUILD/dns_blast" -w "$TMP" -I "$IF_S" -p "$PIN") || exit 1
+# GEO_EXTRA=N: N more (random, non-overlapping-start) prefixes in the geo
+# trie, e.g. 240000 for the size of a real country database.
+CONFIG=$("$BUILD/dns_blast" -w "$TMP" -I "$IF_S" -p "$PIN" -g "${GEO_EXTRA:-0}") || exit 1
 # Rounds alternate the reflector and anyedge so drift (other load on the
 # machine) hits both alike; medians over the rounds.
 for round in $(seq "$ROUNDS"); do

@@ -187,13 +187,18 @@ int main(int argc, char **argv)
 	struct edge_dp dp;
 	int rounds = 5, i, pass_fd, drop_fd, refl_fd, opt, edge_fd, rc = 0;
 
-	while ((opt = getopt(argc, argv, "r:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:i:g:")) != -1) {
 		if (opt == 'r')
 			rounds = atoi(optarg);
 		else if (opt == 'i')
 			ifname = optarg;
+		else if (opt == 'g')
+			bench_geo_extra = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: %s [-r ROUNDS] [-i VETH (live frames)]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [-r ROUNDS] [-i VETH (live frames)] [-g "
+				"EXTRA_GEO_PREFIXES]\n",
+				argv[0]);
 			return 2;
 		}
 	}

@@ -2,7 +2,8 @@
 /*
  * dns_blast: a small DNS query generator for benchmarks over veth.
  *
- *   dns_blast -w DIR -I IFNAME [-p PIN]      write DIR/bench.yaml (+ geo.csv)
+ *   dns_blast -w DIR -I IFNAME [-p PIN] [-g N]   write DIR/bench.yaml (+ geo.csv
+ *                                                with N extra prefixes)
  *   dns_blast -i IFNAME -k KIND [-x] [-t SEC] [-Q QPS] [-d DSTMAC]
  *
  * KIND is a, aaaa, nxdomain or geo (A with an ECS option): the same 1000
@@ -133,7 +134,7 @@ static long long blast_xdp(const char *ifname, struct frame *frames, double secs
 static int usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -w DIR -I IFNAME [-p PIN]\n"
+		"usage: %s -w DIR -I IFNAME [-p PIN] [-g EXTRA_GEO_PREFIXES]\n"
 		"       %s -i IFNAME -k a|aaaa|nxdomain|geo [-x] [-t SEC] [-Q QPS] [-d DSTMAC]\n",
 		prog, prog);
 	return 2;
@@ -154,7 +155,7 @@ int main(int argc, char **argv)
 	long long xsent;
 	char path[600];
 
-	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:x")) != -1) {
+	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:")) != -1) {
 		switch (opt) {
 		case 'w':
 			dir = optarg;
@@ -183,6 +184,9 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			xdp = 1;
+			break;
+		case 'g':
+			bench_geo_extra = atoi(optarg);
 			break;
 		case 'd':
 			if (parse_mac(optarg, dst))
