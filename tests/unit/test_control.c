@@ -569,3 +569,42 @@ TEST(config_control_and_metrics_errors_name_line_and_field)
 			UNIT_FAIL_("%s: '%s' lacks '%s'", bad[i].extra, err, bad[i].want);
 	}
 }
+
+/* Random and mutated lines: every reply is one JSON object, none crashes. */
+TEST(ctl_random_requests_always_get_a_json_reply)
+{
+	static const char seed[] = "{\"cmd\":\"echo\",\"args\":[\"a\",\"b\"]}";
+	struct edge_ctl *c = edge_ctl_new();
+	struct echo e = {};
+	struct edge_ctl_cmd cmd = {"echo", 0, 2, NULL, NULL, echo_fn, &e};
+	struct json_object *o, *ok;
+	unsigned int state = 12345;
+	char line[128];
+	size_t len, i, k;
+	int n;
+
+	ASSERT_OK(edge_ctl_register(c, &cmd));
+	for (n = 0; n < 20000; n++) {
+		if (n & 1) { /* random bytes */
+			len = (state = state * 1103515245 + 12345) % sizeof(line);
+			for (i = 0; i < len; i++)
+				line[i] = (state = state * 1103515245 + 12345) >> 16;
+		} else { /* the seed with a few bytes changed */
+			len = sizeof(seed) - 1;
+			memcpy(line, seed, len);
+			for (k = 0; k < 3; k++) {
+				state = state * 1103515245 + 12345;
+				line[(state >> 8) % len] = state >> 20;
+			}
+		}
+		char *r = edge_ctl_handle_line(c, line, len);
+
+		ASSERT_TRUE(r != NULL);
+		o = json_tokener_parse(r);
+		if (!o || !json_object_object_get_ex(o, "ok", &ok) || strchr(r, '\n'))
+			UNIT_FAIL_("reply is not one JSON object line: %s", r);
+		json_object_put(o);
+		free(r);
+	}
+	edge_ctl_free(c);
+}
