@@ -447,6 +447,9 @@ int main(int argc, char **argv)
 	return ret ? 1 : 0;
 
 err_close:
+	/* The metrics thread reads the stats map: stop it before the map goes. */
+	edge_metrics_free(d.metrics);
+	d.metrics = NULL;
 	edged_pop_free(&d);
 	edge_dp_close(&d.dp);
 err_cfg:

@@ -5,12 +5,14 @@
  * override and drain tables; metrics text; the control/metrics config.
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -607,4 +609,50 @@ TEST(ctl_random_requests_always_get_a_json_reply)
 		free(r);
 	}
 	edge_ctl_free(c);
+}
+
+/* GET over a plain TCP socket: status line and body. */
+static int http_get(const struct sockaddr_in *sa, const char *path, char *buf, size_t size)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0 || connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
+		return -1;
+	dprintf(fd, "GET %s HTTP/1.0\r\nHost: x\r\n\r\n", path);
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	buf[len] = '\0';
+	close(fd);
+	return len;
+}
+
+TEST(metrics_http_serves_page_404_and_reports_busy_port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct edge_metrics *m = edge_metrics_new(), *m2 = edge_metrics_new();
+	socklen_t len = sizeof(sa);
+	char buf[4096], err[256];
+	int v = 7, fd;
+
+	/* A free port: bind, learn it, close. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
+	close(fd);
+	ASSERT_OK(edge_metrics_register(m, "test", prov, &v));
+	edge_metrics_update(m);
+	ASSERT_OK(edge_metrics_start(m, (struct sockaddr *)&sa, sizeof(sa), -1, err, sizeof(err)));
+	ASSERT_TRUE(http_get(&sa, "/metrics", buf, sizeof(buf)) > 0);
+	ASSERT_STRSTR(buf, " 200 OK\r\n");
+	ASSERT_STRSTR(buf, "text/plain; version=0.0.4");
+	ASSERT_STRSTR(buf, "\r\n\r\nanyedge_test_value 7\n");
+	ASSERT_TRUE(http_get(&sa, "/other", buf, sizeof(buf)) > 0);
+	ASSERT_STRSTR(buf, " 404 ");
+	ASSERT_EQ(edge_metrics_start(m2, (struct sockaddr *)&sa, sizeof(sa), -1, err, sizeof(err)),
+		  -EADDRINUSE);
+	ASSERT_STRSTR(err, "Address already in use");
+	edge_metrics_free(m2);
+	edge_metrics_free(m);
 }
