@@ -111,7 +111,7 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
-BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench
+BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench
 
 $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -139,10 +139,15 @@ $(BUILD)/maglev_bench: $(BUILD)/obj/bench_maglev_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
+$(BUILD)/lb_bench: $(BUILD)/obj/bench_lb_bench.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)scripts/bench-dns.sh
 	$(Q)$(BUILD)/maglev_bench
+	$(Q)$(BUILD)/lb_bench
 
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/unit/*.c tests/prog/*.c

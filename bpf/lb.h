@@ -54,13 +54,15 @@ struct lb_choice {
 	__u32 svc_id;
 	__u32 hash;	/* outer source bits / IPv6 flow label */
 	__u32 pad;
+	__u64 now;
 };
 
+/* Coarse (jiffy-grained) is plenty for ageing and costs a memory read. */
 static __always_inline __u64 lb_now(void)
 {
 	__u64 t = edge_lb_test_now_ns;
 
-	return t ? t : bpf_ktime_get_ns();
+	return t ? t : bpf_ktime_get_coarse_ns();
 }
 
 static __always_inline __u64 lb_rotl(__u64 x, int b)
@@ -271,6 +273,7 @@ __noinline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_c
 			     const struct edge_lb_config *c, __u32 inner_len)
 {
 	struct bpf_fib_lookup fib = {};
+	struct edge_lb_nexthop *nh;
 	void *data, *data_end;
 	__be32 src[4];
 	__u32 outer_len, l3_off;
@@ -298,14 +301,33 @@ __noinline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_c
 	}
 	/* The lookup overwrites the destination with the gateway: keep ours. */
 	__builtin_memcpy(src, fib.ipv6_src, 16);
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-		lb_event(ch, LB_C_encap_failures);
-		return EDGE_R_lb_too_big;
-	}
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
-		lb_event(ch, LB_C_encap_failures);
+	nh = bpf_map_lookup_elem(&edge_lb_nexthop, &ch->be_id);
+	if (!nh)
 		return EDGE_R_lb_fib_failed;
+	if (nh->gen != ch->be.gen || nh->expires_ns < ch->now || fib.tot_len > nh->ok_len ||
+	    nh->in_ifindex != ctx->ingress_ifindex) {
+		rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+		if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+			lb_event(ch, LB_C_encap_failures);
+			return EDGE_R_lb_too_big;
+		}
+		if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+			lb_event(ch, LB_C_encap_failures);
+			nh->expires_ns = 0;
+			return EDGE_R_lb_fib_failed;
+		}
+		if (nh->gen != ch->be.gen || nh->expires_ns < ch->now ||
+		    nh->in_ifindex != ctx->ingress_ifindex) {
+			nh->ok_len = 0;
+			nh->expires_ns = ch->now + EDGE_LB_NEXTHOP_TTL_NS;
+		}
+		__builtin_memcpy(nh->dmac, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(nh->smac, fib.smac, ETH_ALEN);
+		nh->ifindex = fib.ifindex;
+		nh->in_ifindex = ctx->ingress_ifindex;
+		nh->gen = ch->be.gen;
+		if (fib.tot_len > nh->ok_len)
+			nh->ok_len = outer_len + inner_len;
 	}
 
 	/* New frame: Ethernet + outer IP + the inner IP packet (VLAN tags go). */
@@ -318,8 +340,8 @@ __noinline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_c
 	eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return EDGE_R_lb_no_room;
-	__builtin_memcpy(eth->h_dest, fib.dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib.smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	if (ch->be.v6) {
 		struct ipv6hdr *o = (void *)(eth + 1);
 
@@ -352,9 +374,9 @@ __noinline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_c
 		o->daddr = ch->be.addr[3];
 		o->check = csum_ipv4_hdr((const __u32 *)o);
 	}
-	if (fib.ifindex == ctx->ingress_ifindex)
+	if (nh->ifindex == ctx->ingress_ifindex)
 		return EDGE_R_lb_tx;
-	bpf_redirect(fib.ifindex, 0);
+	bpf_redirect(nh->ifindex, 0);
 	return EDGE_R_lb_redirect;
 }
 
@@ -425,6 +447,7 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 	}
 	bytes = ctx->data_end - ctx->data;
 	now = lb_now();
+	ch.now = now;
 
 	ct = syn ? NULL : bpf_map_lookup_elem(&edge_lb_conns, &k);
 	if (ct) {
@@ -535,6 +558,7 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 	if (lb_find_service(&ch, &vip, k.proto, k.dport))
 		return EDGE_R_lb_icmp_unmatched;
 
+	ch.now = lb_now();
 	ct = bpf_map_lookup_elem(&edge_lb_conns, &k);
 	if (!ct || !lb_conn_backend(&ch, ct)) {
 		r = lb_pick(&ch, lb_flow_hash(c, &k, v6));

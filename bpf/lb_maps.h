@@ -87,4 +87,12 @@ struct {
 	__type(value, struct edge_lb_counters);
 } edge_lb_be_stats SEC(".maps");
 
+/* Next hop per backend, per CPU (see struct edge_lb_nexthop). Not pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EDGE_LB_MAX_BACKENDS);
+	__type(key, __u32);
+	__type(value, struct edge_lb_nexthop);
+} edge_lb_nexthop SEC(".maps");
+
 #endif /* EDGE_LB_MAPS_H */

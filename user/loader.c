@@ -131,7 +131,8 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 			const char *name = bpf_map__name(map);
 
 			/* Internal maps (.rodata, scratch) are not pinned. */
-			if (!strcmp(name, "edge_scratch") || strchr(name, '.'))
+			if (!strcmp(name, "edge_scratch") || !strcmp(name, "edge_lb_nexthop") ||
+			    strchr(name, '.'))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", pin_path, name);
 			ret = bpf_map__set_pin_path(map, path);

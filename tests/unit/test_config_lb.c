@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -229,4 +230,25 @@ TEST(config_lb_policies_and_sources_checked)
 	LB_ERR("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\nlb:\n"
 	       "  udp_timeout: 0\n",
 	       "t.yaml:4: lb.udp_timeout: ", "'0' is not an integer in 1..86400");
+}
+
+TEST(config_lb_example_file_loads)
+{
+	const char *src = __FILE__, *tail = strstr(src, "tests/unit/test_config_lb.c");
+	char path[4096], err[ERR_LEN];
+	struct edge_config cfg;
+
+	if (!tail)
+		SKIP("cannot find the source tree from %s", src);
+	snprintf(path, sizeof(path), "%.*sscripts/examples/lb.yaml", (int)(tail - src), src);
+	if (edge_config_load(path, &cfg, err, sizeof(err)))
+		FAIL("%s", err);
+	ASSERT_EQ(cfg.n_services, 2);
+	ASSERT_TRUE(cfg.lb.seed_generate);
+	ASSERT_EQ(cfg.services[0].n_backends, 4);
+	ASSERT_EQ(cfg.services[0].backends[0].weight, 2);
+	ASSERT_TRUE(cfg.services[0].backends[2].drain);
+	ASSERT_EQ(cfg.services[1].port, 4433);
+	ASSERT_EQ(cfg.n_vips, 2);
+	edge_config_free(&cfg);
 }
