@@ -219,7 +219,8 @@ test_lb_replies_bypass_the_edge()
 {
 	local b0 b1 got
 
-	b0=$(edge_bytes) || fail "anyedgectl stats failed" || return
+	b0=$(edge_bytes) || fail "anyedgectl stats failed; daemon log:
+$(tail -n 20 "$TMP/daemon.log")" || return
 	got=$(in_ns "$NS_C" curl -s --max-time 10 "http://$VIP/big" | wc -c)
 	b1=$(edge_bytes)
 	[ "$got" -eq 1048576 ] || fail "downloaded $got bytes, not 1 MiB" || return
@@ -231,6 +232,7 @@ test_lb_replies_bypass_the_edge()
 test_lb_counters_readable_by_anyedgectl_and_bpftool()
 {
 	local out
+	in_ns "$NS_C" curl -s --max-time 3 "http://$VIP/who" >/dev/null
 	out=$("${CTL[@]}" lb) || fail "anyedgectl lb failed: $out" || return
 	grep -q "service 0 $VIP tcp/0" <<<"$out" || fail "no service line: $out" || return
 	grep -c "backend .* up" <<<"$out" | grep -qx 3 || fail "not 3 backends up: $out" || return
