@@ -269,7 +269,7 @@ static __always_inline int lb_find_service(struct lb_choice *ch, const struct ed
  * ch->be and send it. The route is looked up first, so a failure leaves
  * the frame untouched for XDP_PASS.
  */
-__noinline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_choice *ch,
+static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_choice *ch,
 			     const struct edge_lb_config *c, __u32 inner_len)
 {
 	struct bpf_fib_lookup fib = {};
