@@ -216,15 +216,23 @@ static __always_inline int lb_pick(struct lb_choice *ch, __u64 h)
 	return 0;
 }
 
-/* A remembered backend, if still usable: 1 yes, 0 no (down, removed). */
-static __always_inline int lb_conn_backend(struct lb_choice *ch, const struct edge_lb_conn *ct)
+/*
+ * A remembered backend, if still usable: 1 yes, 0 no (down, removed).
+ * With svc_known 0 the backend names the service: a removed or changed
+ * service frees its backends, so a live backend's service is current.
+ */
+static __always_inline int lb_conn_backend(struct lb_choice *ch, const struct edge_lb_conn *ct,
+					   int svc_known)
 {
 	__u32 id = ct->backend;
 	struct edge_lb_backend *be;
 
 	be = bpf_map_lookup_elem(&edge_lb_backends, &id);
-	if (!be || be->gen != ct->gen || be->state != EDGE_LB_BE_UP || be->svc != ch->svc_id)
+	if (!be || be->gen != ct->gen || be->state != EDGE_LB_BE_UP)
 		return 0;
+	if (svc_known && be->svc != ch->svc_id)
+		return 0;
+	ch->svc_id = be->svc;
 	ch->be = *be;
 	ch->be_id = id;
 	ch->hash = ct->hash;
@@ -400,7 +408,7 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 	struct edge_lb_config *c;
 	struct edge_lb_conn *ct;
 	__u32 zero = 0, bytes;
-	int r, v6, syn = 0, rst = 0, fresh = 0;
+	int r, v6, syn = 0, rst = 0, fresh = 0, svc_known = 0, rehashed = 0, miss = 0;
 	__u64 now, h;
 
 	if (!p)
@@ -427,9 +435,17 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 		k.dport = uh->dest;
 	}
 	k.proto = p->l4_proto;
-	r = lb_find_service(&ch, &p->dst, k.proto, k.dport);
-	if (r)
-		return r;
+	/*
+	 * UDP: the service first, so that DNS queries to a VIP that also has
+	 * services cost no conntrack lookup. TCP: the conntrack first; an
+	 * established flow needs no service lookup.
+	 */
+	if (k.proto == IPPROTO_UDP) {
+		r = lb_find_service(&ch, &p->dst, k.proto, k.dport);
+		if (r)
+			return r;
+		svc_known = 1;
+	}
 	if (v6) {
 		struct ipv6hdr *ip6 = edge_pkt_ptr(ctx, p->l3_off);
 
@@ -453,18 +469,27 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 	if (ct) {
 		if (k.proto == IPPROTO_UDP && now - ct->seen_ns > c->udp_timeout_ns) {
 			fresh = 1; /* aged out: a new flow */
-		} else if (lb_conn_backend(&ch, ct)) {
+		} else if (lb_conn_backend(&ch, ct, svc_known)) {
 			if (k.proto == IPPROTO_UDP)
 				ct->seen_ns = now;
 			goto forward;
 		} else {
-			lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_rehashed, 0);
+			rehashed = 1;
 		}
 	} else if (k.proto == IPPROTO_TCP && !syn) {
-		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_nonsyn_misses, 0);
+		miss = 1;
 	} else {
 		fresh = 1;
 	}
+	if (!svc_known) {
+		r = lb_find_service(&ch, &p->dst, k.proto, k.dport);
+		if (r)
+			return r;
+	}
+	if (rehashed)
+		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_rehashed, 0);
+	if (miss)
+		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_nonsyn_misses, 0);
 
 	h = lb_flow_hash(c, &k, v6);
 	r = lb_pick(&ch, h);
@@ -560,7 +585,7 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 
 	ch.now = lb_now();
 	ct = bpf_map_lookup_elem(&edge_lb_conns, &k);
-	if (!ct || !lb_conn_backend(&ch, ct)) {
+	if (!ct || !lb_conn_backend(&ch, ct, 1)) {
 		r = lb_pick(&ch, lb_flow_hash(c, &k, v6));
 		if (r)
 			return r;
