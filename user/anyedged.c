@@ -137,7 +137,13 @@ static void reload_done(struct edged *d, int ret, const char *err)
 	}
 	if (d->metrics)
 		edge_metrics_update(d->metrics);
-	sd_notify(0, "READY=1");
+	/* STATUS= is what `systemctl status` shows: say why a reload failed. */
+	if (ret)
+		sd_notifyf(0, "READY=1\nSTATUS=reload failed, running the previous config: %s",
+			   err);
+	else
+		sd_notifyf(0, "READY=1\nSTATUS=serving on %zu interfaces (reloaded)",
+			   d->dp.n_att);
 }
 
 int edged_reload(struct edged *d, char *err, size_t errlen)

@@ -332,7 +332,9 @@ test_sd_notify_reloading_then_ready()
 	need_daemon || return
 	# The control-socket reloads above each sent RELOADING=1 then READY=1.
 	grep -A1 -m1 'RELOADING=1' "$NOTIFY_LOG" | tail -n1 | grep -q 'READY=1' ||
-		fail "no READY=1 after RELOADING=1: $(grep -v WATCHDOG "$NOTIFY_LOG")"
+		fail "no READY=1 after RELOADING=1: $(grep -v WATCHDOG "$NOTIFY_LOG")" || return
+	grep -q "READY=1 STATUS=reload failed, running the previous config: $CONFIG:" \
+		"$NOTIFY_LOG" || fail "no STATUS= with the reload error: $(grep STATUS "$NOTIFY_LOG")"
 }
 
 test_malformed_requests_get_error_replies()
