@@ -29,6 +29,7 @@ struct ctl_client {
 	struct edge_timer *timer;
 	unsigned int nreqs;
 	bool closing;		    /* close once out[] is written */
+	bool eof;		    /* the client sent all it will: answer, then close */
 	char in[EDGE_CTL_MAX_LINE]; /* bytes of requests not handled yet */
 	size_t in_len;
 	char *out; /* reply bytes not written yet */
@@ -519,7 +520,7 @@ static void client_update(struct ctl_client *cl)
 		edge_loop_mod_fd(cl->c->loop, cl->fd, EPOLLOUT);
 		return;
 	}
-	if (cl->closing) {
+	if (cl->closing || cl->eof) {
 		client_close(cl);
 		return;
 	}
@@ -545,7 +546,8 @@ static void on_client(struct edge_loop *loop, int fd, uint32_t events, void *arg
 		client_handle(cl); /* lines that waited for the reply to go out */
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
-		while (!cl->closing && cl->in_len < sizeof(cl->in) && !client_pending(cl)) {
+		while (!cl->closing && !cl->eof && cl->in_len < sizeof(cl->in) &&
+		       !client_pending(cl)) {
 			n = recv(fd, cl->in + cl->in_len, sizeof(cl->in) - cl->in_len,
 				 MSG_DONTWAIT);
 			if (n < 0 && errno == EINTR)
@@ -562,11 +564,13 @@ static void on_client(struct edge_loop *loop, int fd, uint32_t events, void *arg
 		}
 	}
 	if (eof) {
-		/* Answer what came complete; a half line is dropped with the client. */
+		/*
+		 * A client that shut down its side (echo ... | socat) still
+		 * gets every reply: the complete lines are answered as their
+		 * replies drain, then it is closed; a half line is dropped.
+		 */
+		cl->eof = true;
 		client_handle(cl);
-		client_flush(cl);
-		client_close(cl);
-		return;
 	}
 	client_update(cl);
 }

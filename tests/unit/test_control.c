@@ -656,3 +656,49 @@ TEST(metrics_http_serves_page_404_and_reports_busy_port)
 	edge_metrics_free(m2);
 	edge_metrics_free(m);
 }
+
+static int big_fn(void *arg, const struct edge_ctl_req *req, struct json_object **data, char *err,
+		  size_t errlen)
+{
+	static char s[1 << 20];
+
+	(void)arg, (void)req, (void)err, (void)errlen;
+	memset(s, 'b', sizeof(s) - 1);
+	*data = json_object_new_string(s);
+	return 0;
+}
+
+/* echo ... | socat: the request, then shutdown(SHUT_WR); the whole reply still comes. */
+TEST(ctl_client_that_shuts_down_writing_gets_whole_big_replies)
+{
+	struct edge_ctl_cmd cmd = {"big", 0, 0, NULL, NULL, big_fn, NULL};
+	static const char two[] = "{\"cmd\":\"big\"}\n{\"cmd\":\"big\"}\n{\"cmd\":";
+	static char buf[3 << 20];
+	struct sock_env env = {};
+	size_t len = 0, lines = 0, i;
+	uint64_t end;
+	ssize_t n;
+	int fd;
+
+	ASSERT_OK(env_up(&env, 2000));
+	ASSERT_OK(edge_ctl_register(env.ctl, &cmd));
+	fd = connect_to(env.path);
+	ASSERT_EQ(write(fd, two, sizeof(two) - 1), (ssize_t)sizeof(two) - 1);
+	ASSERT_OK(shutdown(fd, SHUT_WR));
+	end = edge_now_ms() + 5000;
+	while (edge_now_ms() < end) {
+		edge_loop_run_once(env.loop, 5);
+		n = recv(fd, buf + len, sizeof(buf) - len, MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n > 0)
+			len += n;
+	}
+	for (i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	ASSERT_EQ(lines, 2);
+	ASSERT_EQ(len, 2 * (strlen("{\"ok\":true,\"data\":\"\"}\n") + (1 << 20) - 1));
+	ASSERT_EQ(edge_ctl_nclients(env.ctl), 0);
+	close(fd);
+	env_down(&env);
+}
