@@ -215,7 +215,7 @@ TESTS2=(
 	test_daemon_restarts_refusing
 )
 
-for tool in ip nsenter ethtool timeout; do
+for tool in ip nsenter ethtool timeout "$KNOTD"; do
 	if ! command -v "$tool" >/dev/null; then
 		for t in "${TESTS[@]}" corpus; do echo "skip ${t#test_}: $tool not installed"; done
 		exit 0
