@@ -13,7 +13,7 @@ PKGS=(
 	python3 python3-dnspython	# packet tests
 	python3-maxminddb		# reads back the MMDB files the tests write
 	bird2				# BGP: route signalling tests
-	knot				# reference/fallback DNS server (e2e)
+	knot nsd			# reference/fallback DNS servers (e2e)
 	libmaxminddb-dev		# MMDB GeoIP databases
 	libjson-c-dev			# control socket: JSON requests and replies
 	libmicrohttpd-dev		# metrics: Prometheus endpoint over HTTP
@@ -21,7 +21,7 @@ PKGS=(
 	curl socat			# control/metrics tests
 )
 # Daemons the tests start themselves, never the system's service.
-SERVICES=(knot)
+SERVICES=(knot nsd)
 
 missing=()
 for p in "${PKGS[@]}"; do

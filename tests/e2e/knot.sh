@@ -79,3 +79,70 @@ start_knotd()
 	sed 's/^/  | /' "$log"
 	return 1
 }
+
+# NSD, the other authoritative server the README describes beside anyedge.
+NSD=${NSD:-/usr/sbin/nsd}
+
+# write_nsd_config DIR ZONEDIR ADDR...: an nsd.conf in DIR listening on
+# ADDR@53 for every ADDR, serving every ZONEDIR/*.zone; prints its path.
+write_nsd_config()
+{
+	local dir=$1 zonedir=$2 addr f zone
+	shift 2
+
+	mkdir -p "$dir" || return 1
+	f=$dir/nsd.conf
+	{
+		echo "server:"
+		for addr in "$@"; do
+			echo "    ip-address: $addr"
+		done
+		echo "    port: 53"
+		echo "    username: \"\""
+		echo "    chroot: \"\""
+		echo "    zonesdir: \"$zonedir\""
+		echo "    pidfile: \"$dir/nsd.pid\""
+		echo "    database: \"\""
+		echo "    zonelistfile: \"$dir/zone.list\""
+		echo "    xfrdfile: \"$dir/xfrd.state\""
+		echo "    xfrdir: \"$dir\""
+		echo "    server-count: 1"
+		echo "    rrl-ratelimit: 0"	# Debian's NSD has RRL on
+		echo "    minimal-responses: yes"	# no NS/glue added to answers
+		echo "    verbosity: 1"
+		echo "remote-control:"
+		echo "    control-enable: no"
+		for zone in "$zonedir"/*.zone; do
+			zone=${zone##*/}
+			echo "zone:"
+			echo "    name: \"${zone%.zone}\""
+			echo "    zonefile: \"$zone\""
+		done
+	} >"$f"
+	echo "$f"
+}
+
+# start_nsd NS CONF LOG ADDR ZONE: run nsd in netns NS and wait (10 s at
+# most) until it answers ZONE's SOA on ADDR. Sets NSD_PID.
+start_nsd()
+{
+	local ns=$1 conf=$2 log=$3 addr=$4 zone=$5 n=100
+
+	in_ns "$ns" "$NSD" -d -c "$conf" >"$log" 2>&1 </dev/null &
+	NSD_PID=$!
+	PIDS+=("$NSD_PID")
+	while [ "$n" -gt 0 ]; do
+		if ! alive "$NSD_PID"; then
+			echo "nsd exited before serving; log:"
+			sed 's/^/  | /' "$log"
+			return 1
+		fi
+		in_ns "$ns" dig +tries=1 +time=1 +short "@$addr" "$zone" SOA 2>/dev/null |
+			grep -q . && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "nsd did not serve $zone on $addr in 10 s; log:"
+	sed 's/^/  | /' "$log"
+	return 1
+}

@@ -196,7 +196,7 @@ start_daemon()
 	DAEMON_PID=$!
 	PIDS+=("$DAEMON_PID")
 	while [ "$n" -gt 0 ]; do
-		grep -qw ready "$log" && return 0
+		grep -qsw ready "$log" && return 0
 		if ! alive "$DAEMON_PID"; then
 			wait "$DAEMON_PID"
 			echo "anyedged exited with status $? before ready; log:"

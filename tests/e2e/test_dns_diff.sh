@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Differential test: anyedge (XDP on the VIP, knotd behind it as the
-# fallback) against Knot DNS alone serving the zone files that
-# `anyedged --emit-zone` writes from the same config. A corpus of queries
+# fallback) against Knot DNS alone, and against NSD, serving the zone files
+# that `anyedged --emit-zone` writes from the same config. A corpus of queries
 # (tests/e2e/dns_diff.py) goes to both over IPv4 and IPv6; rcode, flags,
 # answer sets, authority SOA and the OPT record must agree, except for the
 # differences documented in dns_diff.py (and the README).
@@ -11,7 +11,8 @@
 #   client ns ${P}c: 192.0.2.1, 2001:db8::1
 #   server ns ${P}s: anyedged on ${P}s0 (VIPs 192.0.2.53, 2001:db8::53)
 #                    knotd on the VIPs (fallback for what XDP passes) and
-#                    on 192.0.2.54, 2001:db8::54 (the reference)
+#                    on 192.0.2.54, 2001:db8::54 (the reference); nsd on
+#                    192.0.2.55, 2001:db8::55 (the second reference)
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,6 +21,8 @@
 
 REF4=192.0.2.54
 REF6=2001:db8::54
+NSD4=192.0.2.55
+NSD6=2001:db8::55
 
 write_diff_config()
 {
@@ -173,11 +176,29 @@ test_daemon_starts()
 		fail "$(cat "$TMP/start.out")"
 }
 
-# corpus MODE: dns_diff.py prints its own ok/FAIL lines per category.
+test_nsd_serves_emitted_zones()
+{
+	local conf
+
+	need "$NSD" || return
+	conf=$(write_nsd_config "$TMP/nsd" "$TMP/zones" "$NSD4" "$NSD6") ||
+		fail "cannot write the nsd config" || return
+	start_nsd "$NS_S" "$conf" "$TMP/nsd.log" "$NSD4" example.net >"$TMP/nsd.out" ||
+		fail "$(cat "$TMP/nsd.out")"
+}
+
+# corpus MODE [knot|nsd]: dns_diff.py prints its own ok/FAIL lines per category.
 corpus()
 {
-	in_ns "$NS_C" "$PY" "$ROOT/tests/e2e/dns_diff.py" --out-of-zone "$1" \
-		--anyedge4 "$VIP4" --anyedge6 "$VIP6" --ref4 "$REF4" --ref6 "$REF6" \
+	local kind=${2:-knot} r4=$REF4 r6=$REF6
+
+	if [ "$kind" = nsd ]; then
+		alive "${NSD_PID:-0}" || return 0 # skipped above
+		r4=$NSD4
+		r6=$NSD6
+	fi
+	in_ns "$NS_C" "$PY" "$ROOT/tests/e2e/dns_diff.py" --out-of-zone "$1" --ref-kind "$kind" \
+		--anyedge4 "$VIP4" --anyedge6 "$VIP6" --ref4 "$r4" --ref6 "$r6" \
 		--anyedgectl "$BUILD/anyedgectl" --pin-path "$PIN"
 }
 
@@ -205,9 +226,19 @@ test_daemon_restarts_refusing()
 		fail "$(cat "$TMP/start.out")"
 }
 
+# add_ref_addrs V4 V6: addresses of a reference server on the server's lo.
+add_ref_addrs()
+{
+	ip -n "$NS_S" addr add "$1/32" dev lo 2>&1 &&
+		ip -n "$NS_S" addr add "$2/128" dev lo nodad 2>&1 &&
+		ip -n "$NS_C" route add "$1/32" via 192.0.2.2 2>&1 &&
+		ip -n "$NS_C" -6 route add "$2/128" via 2001:db8::2 2>&1
+}
+
 TESTS=(
 	test_zone_files_emitted
 	test_knotd_serves_emitted_zones
+	test_nsd_serves_emitted_zones
 	test_daemon_starts
 )
 TESTS2=(
@@ -222,10 +253,7 @@ for tool in ip nsenter ethtool timeout "$KNOTD"; do
 	fi
 done
 if ! out=$(setup_two_ns 2>&1 &&
-	   ip -n "$NS_S" addr add "$REF4/32" dev lo 2>&1 &&
-	   ip -n "$NS_S" addr add "$REF6/128" dev lo nodad 2>&1 &&
-	   ip -n "$NS_C" route add "$REF4/32" via 192.0.2.2 2>&1 &&
-	   ip -n "$NS_C" -6 route add "$REF6/128" via 2001:db8::2 2>&1); then
+	   add_ref_addrs "$REF4" "$REF6" && add_ref_addrs "$NSD4" "$NSD6"); then
 	fail_all "netns setup failed: ${out//$'\n'/ }" "${TESTS[@]}" corpus
 	exit 1
 fi
@@ -233,6 +261,8 @@ CONFIG=$(write_diff_config)
 run_tests "${TESTS[@]}" || { echo "skip corpus: setup failed"; exit 1; }
 rc=0
 corpus pass || rc=1
+corpus pass nsd || rc=1
 run_tests "${TESTS2[@]}" || exit 1
 corpus refuse || rc=1
+corpus refuse nsd || rc=1
 exit $rc
