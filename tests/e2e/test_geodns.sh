@@ -180,6 +180,53 @@ test_out_of_zone_refused()
 	grep -q "status: REFUSED" <<<"$out" || fail "not REFUSED: $out"
 }
 
+# SIGHUP onto a config whose regions come from an MMDB database instead of
+# the CSV: the database's networks answer (scope = network length), and the
+# CSV's prefixes are gone from the maps (stale entries deleted).
+test_reload_to_mmdb_replaces_csv_regions()
+{
+	local got out n
+
+	"$PY" - "$TMP/geo.mmdb" <<EOF || fail "cannot write the MMDB" || return
+import sys
+sys.path.insert(0, "$ROOT/tests/prog")
+from mmdb_writer import MMDBWriter
+w = MMDBWriter()
+w.insert("203.0.113.0/24", {"country": {"iso_code": "DE"}, "continent": {"code": "EU"}})
+w.insert("198.51.100.0/23", {"country_code": "SG"})
+w.insert("2001:db8:ff::/48", {"continent": {"code": "AS"}})
+open(sys.argv[1], "wb").write(w.to_bytes())
+EOF
+	sed -e 's/^  csv: geo.csv$/  continents: {AS: as}\n  mmdb: geo.mmdb/' \
+		-e 's/^  countries: {SG: as}$/  countries: {SG: as, DE: eu}/' "$CONFIG" >"$TMP/mmdb.yaml"
+	grep -q 'mmdb: geo.mmdb' "$TMP/mmdb.yaml" || fail "config not rewritten" || return
+	cp "$CONFIG" "$TMP/csv.yaml"
+	cp "$TMP/mmdb.yaml" "$CONFIG"
+	n=$(grep -c 'anyedged: reloaded' "$TMP/anyedged.log")
+	kill -HUP "$DAEMON_PID"
+	for _ in $(seq 100); do
+		[ "$(grep -c 'anyedged: reloaded' "$TMP/anyedged.log")" -gt "$n" ] && break
+		sleep 0.1
+	done
+	cp "$TMP/csv.yaml" "$CONFIG"
+	[ "$(grep -c 'anyedged: reloaded' "$TMP/anyedged.log")" -gt "$n" ] ||
+		fail "no reload: $(tail -n 3 "$TMP/anyedged.log")" || return
+
+	out=$(in_ns "$NS_C" dig "${DIG_OPTS[@]}" "@$VIP4" geo.example.com A +subnet=203.0.113.0/24)
+	grep -q "IN[[:space:]]*A[[:space:]]*$FRA4" <<<"$out" &&
+		grep -q "CLIENT-SUBNET: 203.0.113.0/24/24" <<<"$out" ||
+		fail "DE network: $(tr '\n' ' ' <<<"$out")" || return
+	out=$(in_ns "$NS_C" dig "${DIG_OPTS[@]}" "@$VIP4" geo.example.com A +subnet=198.51.100.0/24)
+	grep -q "IN[[:space:]]*A[[:space:]]*$SIN4" <<<"$out" &&
+		grep -q "CLIENT-SUBNET: 198.51.100.0/24/23" <<<"$out" ||
+		fail "SG /23: $(tr '\n' ' ' <<<"$out")" || return
+	got=$(ask "@$VIP6" geo.example.com AAAA +subnet=2001:db8:ff::/56)
+	[ "$got" = "$SIN6" ] || fail "continent AS over IPv6: got '$got'" || return
+	# 192.0.2.0/25 was eu in the CSV only: now the default pool.
+	got=$(ask "@$VIP4" geo.example.com A)
+	[ "$got" = "$IAD4" ] || fail "CSV prefix still mapped: got '$got', want $IAD4"
+}
+
 TESTS=(
 	test_daemon_starts_with_geo_config
 	test_client_in_eu_gets_fra
@@ -191,6 +238,7 @@ TESTS=(
 	test_nxdomain_with_soa
 	test_nodata_with_soa
 	test_out_of_zone_refused
+	test_reload_to_mmdb_replaces_csv_regions
 )
 
 for tool in ip nsenter ethtool dig timeout; do
