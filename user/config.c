@@ -146,12 +146,14 @@ enum {
 static const char *const drain_keys[] = {"community", "timeout_ms", "rate_pps", NULL};
 enum { DRAIN_COMMUNITY, DRAIN_TIMEOUT, DRAIN_RATE, DRAIN__N };
 
-static const char *const anycast_keys[] = {"prefix",	   "protocol",	     "pools", "min_healthy",
-					   "hold_down_ms", "backoff_max_ms", "lease", NULL};
+static const char *const anycast_keys[] = {"prefix",	     "protocol",      "pools",
+					   "services",	     "min_healthy",   "hold_down_ms",
+					   "backoff_max_ms", "lease",	      NULL};
 enum {
 	AC_PREFIX,
 	AC_PROTOCOL,
 	AC_POOLS,
+	AC_SERVICES,
 	AC_MIN_HEALTHY,
 	AC_HOLD_DOWN,
 	AC_BACKOFF_MAX,
@@ -200,8 +202,19 @@ static const char *const lb_keys[] = {"seed",	    "udp_timeout", "new_flow_rate"
 enum { LB_SEED, LB_UDP_TIMEOUT, LB_NEW_FLOW_RATE, LB_FRAGMENTS, LB_IP_OPTIONS, LB_SOURCE4,
        LB_SOURCE6, LB__N };
 
-static const char *const service_keys[] = {"vip", "proto", "port", "table_size", "backends", NULL};
-enum { SVC_VIP, SVC_PROTO, SVC_PORT, SVC_TABLE_SIZE, SVC_BACKENDS, SVC__N };
+static const char *const service_keys[] = {"vip",   "proto", "port",   "table_size", "backends",
+					   "name",  "check", "min_up", NULL};
+enum {
+	SVC_VIP,
+	SVC_PROTO,
+	SVC_PORT,
+	SVC_TABLE_SIZE,
+	SVC_BACKENDS,
+	SVC_NAME,
+	SVC_CHECK,
+	SVC_MIN_UP,
+	SVC__N
+};
 
 static const char *const backend_keys[] = {"address", "weight", "drain", NULL};
 enum { BE_ADDRESS, BE_WEIGHT, BE_DRAIN, BE__N };
@@ -1107,16 +1120,16 @@ static unsigned int check_default_port(enum edge_check_type type)
 
 /* Name it if unnamed, fill the defaults and validate, blaming node's line. */
 static int finish_check(struct parser *p, const yaml_node_t *node, const char *path,
-			const struct edge_cfg_pool *pool, struct edge_cfg_check *out)
+			const char *owner, struct edge_cfg_check *out)
 {
 	struct edge_check_cfg *c = &out->check;
 	char addr[INET6_ADDRSTRLEN + 8], name[2 * EDGE_CHECK_NAME_MAX], err[256];
 
 	out->line = node_line(node);
+	out->backend = -1;
 	if (!c->name[0]) {
 		edge_health_addr_str(&c->addr, true, addr, sizeof(addr));
-		snprintf(name, sizeof(name), "%s %s %s", pool->name, check_type_names[c->type],
-			 addr);
+		snprintf(name, sizeof(name), "%s %s %s", owner, check_type_names[c->type], addr);
 		name[sizeof(c->name) - 1] = '\0';
 		strcpy(c->name, name);
 	}
@@ -1172,7 +1185,7 @@ static int parse_pool_check(struct parser *p, const yaml_node_t *node, const cha
 		}
 		set_port(ss, port);
 		out->check = tmpl;
-		ret = finish_check(p, node, path, pool, out);
+		ret = finish_check(p, node, path, pool->name, out);
 		if (ret)
 			return ret;
 	}
@@ -1213,7 +1226,7 @@ static int parse_pool_checks(struct parser *p, const yaml_node_t *node, const ch
 			return parse_err(p, node_line(target), field,
 					 "'%s' is not ADDRESS[:PORT]%s", show(p, s),
 					 port ? "" : " (a tcp check needs a port)");
-		ret = finish_check(p, it, ipath, pool, out);
+		ret = finish_check(p, it, ipath, pool->name, out);
 		if (ret)
 			return ret;
 		for (j = 0; j < pool->n_checks; j++)
@@ -2750,6 +2763,87 @@ static int add_lb_vip(struct parser *p, struct edge_config *cfg, const struct ed
 	return 0;
 }
 
+/* name, check and min_up of a service (after its backends). */
+static int parse_service_health(struct parser *p, const char *path, struct edge_config *cfg,
+				struct edge_cfg_service *svc, size_t i, yaml_node_t *const *v)
+{
+	char field[CFG_FIELD_LEN], owner[EDGE_CFG_NAME_LEN + 16];
+	const yaml_node_t *target;
+	struct edge_check_cfg tmpl;
+	unsigned long long n;
+	unsigned int port;
+	size_t j;
+	int ret;
+
+	if (v[SVC_NAME]) {
+		ret = get_ident(p, v[SVC_NAME], join(field, path, "name"), "service", svc->name);
+		if (ret)
+			return ret;
+		for (j = 0; j < i; j++)
+			if (!strcmp(cfg->services[j].name, svc->name))
+				return parse_err(p, node_line(v[SVC_NAME]), field,
+						 "'%s' is listed twice (first at line %d)",
+						 svc->name, cfg->services[j].line);
+	}
+	if (!v[SVC_CHECK]) {
+		if (v[SVC_MIN_UP])
+			return parse_err(p, node_line(v[SVC_MIN_UP]), join(field, path, "min_up"),
+					 "needs check");
+		return 0;
+	}
+	join(field, path, "check");
+	ret = parse_check_common(p, v[SVC_CHECK], field, &tmpl, &port, &target);
+	if (ret)
+		return ret;
+	if (target)
+		return parse_err(p, node_line(target), field,
+				 "target: not in a service's check (it checks every backend)");
+	if (tmpl.name[0])
+		return parse_err(p, node_line(v[SVC_CHECK]), field,
+				 "name: not in a service's check (one is made per backend)");
+	if (!port)
+		port = svc->port ? svc->port : check_default_port(tmpl.type);
+	if (!port)
+		return parse_err(p, node_line(v[SVC_CHECK]), field,
+				 "port: required (the service has no port)");
+	svc->checks = calloc(svc->n_backends, sizeof(*svc->checks));
+	if (!svc->checks)
+		return oom_err(p);
+	if (svc->name[0])
+		snprintf(owner, sizeof(owner), "%s", svc->name);
+	else
+		snprintf(owner, sizeof(owner), "services[%zu]", i);
+	for (j = 0; j < svc->n_backends; j++) {
+		const struct edge_cfg_backend *be = &svc->backends[j];
+		struct edge_cfg_check *out = &svc->checks[j];
+		struct sockaddr_storage *ss = &tmpl.addr;
+
+		memset(ss, 0, sizeof(*ss));
+		if (be->family == AF_INET) {
+			ss->ss_family = AF_INET;
+			memcpy(&((struct sockaddr_in *)ss)->sin_addr, &be->addr.addr[3], 4);
+		} else {
+			ss->ss_family = AF_INET6;
+			memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, be->addr.addr, 16);
+		}
+		set_port(ss, port);
+		out->check = tmpl;
+		ret = finish_check(p, v[SVC_CHECK], field, owner, out);
+		if (ret)
+			return ret;
+		out->backend = j;
+		svc->n_checks++;
+	}
+	svc->min_up = 1;
+	if (v[SVC_MIN_UP]) {
+		ret = get_uint(p, v[SVC_MIN_UP], join(field, path, "min_up"), 1, svc->n_checks, &n);
+		if (ret)
+			return ret;
+		svc->min_up = n;
+	}
+	return 0;
+}
+
 static int parse_service(struct parser *p, const yaml_node_t *node, const char *path,
 			 struct edge_config *cfg, size_t i, size_t *total)
 {
@@ -2857,6 +2951,9 @@ static int parse_service(struct parser *p, const yaml_node_t *node, const char *
 				 "%u is below 100 x %zu backends: the load would be uneven by more "
 				 "than ~1%%; use a prime of at least %zu",
 				 svc->table_size, nb, 100 * nb);
+	ret = parse_service_health(p, path, cfg, svc, i, v);
+	if (ret)
+		return ret;
 	return add_lb_vip(p, cfg, svc);
 }
 
@@ -3113,6 +3210,39 @@ static int parse_anycast_deps(struct parser *p, const yaml_node_t *node, const c
 	return 0;
 }
 
+static int parse_anycast_services(struct parser *p, const yaml_node_t *node, const char *path,
+				  struct edge_config *cfg, struct edge_cfg_anycast *ac)
+{
+	char field[CFG_FIELD_LEN];
+	const char *s;
+	size_t i, j, k, n;
+	int ret;
+
+	ret = get_list(p, node, path, 0, EDGE_CFG_MAX_DEPS, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *it = seq_item(p, node, i);
+
+		ret = get_str(p, it, item(field, path, i), &s);
+		if (ret)
+			return ret;
+		for (k = 0; k < cfg->n_services; k++)
+			if (cfg->services[k].name[0] && !strcmp(cfg->services[k].name, s))
+				break;
+		if (k == cfg->n_services)
+			return parse_err(p, node_line(it), field,
+					 "'%s' is not the name of a service in services", show(p, s));
+		for (j = 0; j < i; j++)
+			if (ac->services[j] == k)
+				return parse_err(p, node_line(it), field, "'%s' is listed twice",
+						 show(p, s));
+		ac->services[i] = k;
+	}
+	ac->n_services = n;
+	return 0;
+}
+
 static int parse_anycast_one(struct parser *p, const yaml_node_t *node, const char *path,
 			     struct edge_config *cfg, size_t i)
 {
@@ -3176,10 +3306,16 @@ static int parse_anycast_one(struct parser *p, const yaml_node_t *node, const ch
 		if (ret)
 			return ret;
 	}
-	ac->min_healthy = ac->n_pools;
+	if (v[AC_SERVICES]) {
+		ret = parse_anycast_services(p, v[AC_SERVICES], join(field, path, "services"),
+					     cfg, ac);
+		if (ret)
+			return ret;
+	}
+	ac->min_healthy = ac->n_pools + ac->n_services;
 	if (v[AC_MIN_HEALTHY]) {
 		ret = get_uint(p, v[AC_MIN_HEALTHY], join(field, path, "min_healthy"),
-			       ac->n_pools ? 1 : 0, ac->n_pools, &n);
+			       ac->min_healthy ? 1 : 0, ac->min_healthy, &n);
 		if (ret)
 			return ret;
 		ac->min_healthy = n;
@@ -3569,6 +3705,8 @@ void edge_config_free(struct edge_config *cfg)
 		free(cfg->pools[i].checks);
 	free(cfg->pools);
 	free(cfg->anycast);
+	for (i = 0; i < cfg->n_services; i++)
+		free(cfg->services[i].checks);
 	free(cfg->zones);
 	for (i = 0; i < cfg->n_rrsets; i++)
 		free(cfg->rrsets[i].geo);

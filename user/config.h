@@ -75,7 +75,8 @@ enum edge_cfg_out_of_zone {
 
 /* A health check of the config: validated, defaults filled (health.h). */
 struct edge_cfg_check {
-	struct edge_check_cfg check; /* name: "POOL TYPE ADDR:PORT" unless given */
+	struct edge_check_cfg check; /* name: "OWNER TYPE ADDR:PORT" unless given */
+	int backend;		     /* services: the backend it checks; pools: -1 */
 	int line;
 };
 
@@ -240,6 +241,15 @@ struct edge_cfg_service {
 	__u32 table_size; /* prime M */
 	struct edge_cfg_backend *backends;
 	size_t n_backends;
+	char name[EDGE_CFG_NAME_LEN]; /* for anycast[].services; "" = unnamed */
+	/*
+	 * check: one health check per backend; a backend whose check is DOWN
+	 * gets no new flows (edge_lb_set_backend_up). The service is healthy
+	 * for its anycast prefixes while at least min_up backends are UP.
+	 */
+	struct edge_cfg_check *checks;
+	size_t n_checks;
+	unsigned int min_up;
 	int line;
 };
 
@@ -288,7 +298,9 @@ struct edge_cfg_anycast {
 	char protocol[EDGE_CFG_PROTO_LEN]; /* BIRD static protocol; default anyedge_ADDR_LEN */
 	__u16 pools[EDGE_CFG_MAX_DEPS];	   /* indexes into edge_config.pools */
 	size_t n_pools;
-	unsigned int min_healthy;	   /* deps up to announce: default all */
+	__u16 services[EDGE_CFG_MAX_DEPS]; /* indexes into edge_config.services */
+	size_t n_services;
+	unsigned int min_healthy;	   /* deps (pools + services) up: default all */
 	unsigned int hold_down_ms;	   /* healthy this long before re-announcing: 5000 */
 	unsigned int backoff_max_ms;	   /* hold-down doubles per flap up to: 300000 */
 	bool lease;			   /* carry it on the tun lease (bird backend) */

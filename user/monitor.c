@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,28 @@ const struct edge_mon_pool *edge_mon_pool_find(const struct edge_mon *mon, const
 {
 	size_t i;
 
-	for (i = 0; i < mon->n_pools; i++)
+	for (i = 0; i < mon->n_cfg_pools && i < mon->n_pools; i++)
 		if (!strcmp(mon->pools[i].name, name))
+			return &mon->pools[i];
+	return NULL;
+}
+
+const struct edge_mon_pool *edge_mon_group(const struct edge_mon *mon, bool service, size_t i)
+{
+	size_t g = service ? mon->n_cfg_pools + i : i;
+
+	if (g >= mon->n_pools || (!service && i >= mon->n_cfg_pools))
+		return NULL;
+	return &mon->pools[g];
+}
+
+static const struct edge_mon_pool *group_find(const struct edge_mon *mon, bool service,
+					      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < mon->n_pools; i++)
+		if (mon->pools[i].service == service && !strcmp(mon->pools[i].name, name))
 			return &mon->pools[i];
 	return NULL;
 }
@@ -105,8 +126,8 @@ static void pool_update(struct edge_mon *mon, size_t idx, __u64 now)
 	pl->up = up;
 	pl->transitions++;
 	pl->last_change_ms = now;
-	pr_info("pool %s: %s (%zu of %zu checks up, min_up %u)\n", pl->name, up ? "UP" : "DOWN",
-		n, pl->n_checks, pl->min_up);
+	pr_info("%s %s: %s (%zu of %zu checks up, min_up %u)\n", pl->service ? "service" : "pool",
+		pl->name, up ? "UP" : "DOWN", n, pl->n_checks, pl->min_up);
 	if (mon->on_pool)
 		mon->on_pool(mon->arg, pl);
 }
@@ -122,11 +143,14 @@ void edge_mon_recount(struct edge_mon *mon, __u64 now_ms)
 static void on_check_change(void *arg, struct edge_check *c)
 {
 	struct edge_mon_check *mc = arg;
+	struct edge_mon *mon = mc->mon;
 
-	pool_update(mc->mon, mc->pool, c->st.last_change_ms);
+	if (mc->has_backend && mon->on_backend)
+		mon->on_backend(mon->arg, mc);
+	pool_update(mon, mc->pool, c->st.last_change_ms);
 }
 
-static struct edge_mon_check *find_kept(struct edge_mon *mon, const char *pool,
+static struct edge_mon_check *find_kept(struct edge_mon *mon, bool service, const char *group,
 					const struct edge_check_cfg *cfg)
 {
 	size_t i;
@@ -134,7 +158,8 @@ static struct edge_mon_check *find_kept(struct edge_mon *mon, const char *pool,
 	for (i = 0; i < mon->n_checks; i++) {
 		struct edge_mon_check *mc = mon->checks[i];
 
-		if (mc->keep || strcmp(mon->pools[mc->pool].name, pool))
+		if (mc->keep || mon->pools[mc->pool].service != service ||
+		    strcmp(mon->pools[mc->pool].name, group))
 			continue;
 		if (same_check(&mc->c->cfg, cfg))
 			return mc;
@@ -142,48 +167,103 @@ static struct edge_mon_check *find_kept(struct edge_mon *mon, const char *pool,
 	return NULL;
 }
 
+/* A pool or service of the config, as a group of checks. */
+struct group_src {
+	char name[EDGE_CFG_NAME_LEN + 16];
+	bool service;
+	size_t index;
+	const struct edge_cfg_check *checks;
+	size_t n_checks;
+	unsigned int min_up;
+	bool up; /* what the map was written with (pools), or true */
+};
+
+static void group_srcs(const struct edge_mon *mon, const struct edge_config *cfg,
+		       struct group_src *g)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->n_pools; i++, n++) {
+		snprintf(g[n].name, sizeof(g[n].name), "%s", cfg->pools[i].name);
+		g[n].service = false;
+		g[n].index = i;
+		g[n].checks = cfg->pools[i].checks;
+		g[n].n_checks = cfg->pools[i].n_checks;
+		g[n].min_up = cfg->pools[i].n_checks ? cfg->pools[i].min_up : 0;
+		g[n].up = edge_mon_initial_up(mon, &cfg->pools[i]);
+	}
+	for (i = 0; i < cfg->n_services; i++, n++) {
+		const struct edge_cfg_service *svc = &cfg->services[i];
+		const struct edge_mon_pool *old;
+
+		if (svc->name[0])
+			snprintf(g[n].name, sizeof(g[n].name), "%s", svc->name);
+		else
+			snprintf(g[n].name, sizeof(g[n].name), "services[%zu]", i);
+		g[n].service = true;
+		g[n].index = i;
+		g[n].checks = svc->checks;
+		g[n].n_checks = svc->n_checks;
+		g[n].min_up = svc->n_checks ? svc->min_up : 0;
+		old = group_find(mon, true, g[n].name);
+		g[n].up = old && old->min_up ? old->up : !svc->n_checks;
+	}
+}
+
+static void set_backend(struct edge_mon_check *mc, const struct edge_config *cfg, size_t svc,
+			const struct edge_cfg_check *cc)
+{
+	mc->has_backend = cc->backend >= 0 && (size_t)cc->backend < cfg->services[svc].n_backends;
+	if (mc->has_backend)
+		mc->backend = cfg->services[svc].backends[cc->backend].addr;
+}
+
 int edge_mon_apply(struct edge_mon *mon, const struct edge_config *cfg, __u64 now)
 {
 	struct edge_mon_check **checks = NULL, *mc;
 	struct edge_mon_pool *pools = NULL;
-	size_t i, j, n = 0, kept = 0, total = 0;
-	bool *prev = NULL;
+	struct group_src *src = NULL;
+	size_t i, j, n = 0, kept = 0, total = 0, ng = cfg->n_pools + cfg->n_services;
 	int ret = 0;
 
 	for (i = 0; i < cfg->n_pools; i++)
 		total += cfg->pools[i].n_checks;
-	pools = calloc(cfg->n_pools ? cfg->n_pools : 1, sizeof(*pools));
+	for (i = 0; i < cfg->n_services; i++)
+		total += cfg->services[i].n_checks;
+	pools = calloc(ng ? ng : 1, sizeof(*pools));
 	checks = calloc(total + mon->n_checks + 1, sizeof(*checks));
-	prev = calloc(cfg->n_pools ? cfg->n_pools : 1, sizeof(*prev));
-	if (!pools || !checks || !prev) {
+	src = calloc(ng ? ng : 1, sizeof(*src));
+	if (!pools || !checks || !src) {
 		ret = -ENOMEM;
 		goto err;
 	}
+	group_srcs(mon, cfg, src);
 	for (i = 0; i < mon->n_checks; i++)
 		mon->checks[i]->keep = false;
 
-	for (i = 0; i < cfg->n_pools; i++) {
-		const struct edge_cfg_pool *cp = &cfg->pools[i];
-		const struct edge_mon_pool *old = edge_mon_pool_find(mon, cp->name);
+	for (i = 0; i < ng; i++) {
+		const struct edge_mon_pool *old = group_find(mon, src[i].service, src[i].name);
 
-		prev[i] = edge_mon_initial_up(mon, cp);
-		memcpy(pools[i].name, cp->name, sizeof(pools[i].name));
-		pools[i].index = i;
-		pools[i].n_checks = cp->n_checks;
-		pools[i].min_up = cp->n_checks ? cp->min_up : 0;
-		pools[i].up = prev[i];
+		memcpy(pools[i].name, src[i].name, sizeof(pools[i].name));
+		pools[i].service = src[i].service;
+		pools[i].index = src[i].index;
+		pools[i].n_checks = src[i].n_checks;
+		pools[i].min_up = src[i].min_up;
+		pools[i].up = src[i].up;
 		pools[i].last_change_ms = now;
 		if (old) {
 			pools[i].transitions = old->transitions;
 			pools[i].last_change_ms = old->last_change_ms;
 		}
-		for (j = 0; j < cp->n_checks; j++) {
-			const struct edge_check_cfg *cc = &cp->checks[j].check;
+		for (j = 0; j < src[i].n_checks; j++) {
+			const struct edge_check_cfg *cc = &src[i].checks[j].check;
 
-			mc = find_kept(mon, cp->name, cc);
+			mc = find_kept(mon, src[i].service, src[i].name, cc);
 			if (mc) {
 				mc->keep = true;
 				mc->pool = i;
+				if (src[i].service)
+					set_backend(mc, cfg, src[i].index, &src[i].checks[j]);
 				checks[n++] = mc;
 				kept++;
 				continue;
@@ -196,6 +276,8 @@ int edge_mon_apply(struct edge_mon *mon, const struct edge_config *cfg, __u64 no
 			mc->mon = mon;
 			mc->pool = i;
 			mc->keep = true;
+			if (src[i].service)
+				set_backend(mc, cfg, src[i].index, &src[i].checks[j]);
 			mc->c = edge_health_add(mon->h, cc, on_check_change, mc);
 			if (!mc->c) {
 				ret = -errno;
@@ -220,23 +302,29 @@ int edge_mon_apply(struct edge_mon *mon, const struct edge_config *cfg, __u64 no
 	mon->checks = checks;
 	mon->n_checks = n;
 	mon->pools = pools;
-	mon->n_pools = cfg->n_pools;
+	mon->n_pools = ng;
+	mon->n_cfg_pools = cfg->n_pools;
 	if (ret) {
-		/* A consistent subset: the pools after the failure have no checks. */
-		for (i = 0; i < cfg->n_pools; i++)
-			if (pools[i].min_up > pools[i].n_checks)
-				pools[i].min_up = 0;
-		free(prev);
+		/* A consistent subset: a group whose checks are missing reports nothing. */
+		for (i = 0; i < ng; i++)
+			pools[i].min_up = 0;
+		free(src);
 		return ret;
 	}
-	pr_debug("health: %zu checks (%zu kept), %zu pools\n", n, kept, cfg->n_pools);
+	pr_debug("health: %zu checks (%zu kept), %zu pools, %zu services\n", n, kept,
+		 cfg->n_pools, cfg->n_services);
+	/* Backends follow their checks (the load balancer starts them up). */
+	for (i = 0; i < n && mon->on_backend; i++)
+		if (checks[i]->has_backend)
+			mon->on_backend(mon->arg, checks[i]);
 	/* Recount, reporting against what the map was written with. */
-	for (i = 0; i < mon->n_pools; i++) {
+	for (i = 0; i < ng; i++) {
 		struct edge_mon_pool *pl = &pools[i];
 		size_t up = 0;
 
 		if (!pl->min_up) {
-			if (pl->up != prev[i] && mon->on_pool)
+			pl->up = pl->service ? true : pl->up;
+			if (pl->up != src[i].up && mon->on_pool)
 				mon->on_pool(mon->arg, pl);
 			continue;
 		}
@@ -245,20 +333,20 @@ int edge_mon_apply(struct edge_mon *mon, const struct edge_config *cfg, __u64 no
 				up++;
 		pl->n_up = up;
 		pl->up = up >= pl->min_up;
-		if (pl->up != prev[i]) {
+		if (pl->up != src[i].up) {
 			pl->transitions++;
 			pl->last_change_ms = now;
 			if (mon->on_pool)
 				mon->on_pool(mon->arg, pl);
 		}
 	}
-	free(prev);
+	free(src);
 	return 0;
 
 err:
 	free(pools);
 	free(checks);
-	free(prev);
+	free(src);
 	return ret;
 }
 

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Health of what the config checks: the checks of the DNS pools run on
- * the health engine (user/health.h), and each pool is up while at least
- * min_up of its checks are UP. A pool without checks keeps the `up` of
- * the config. The PoP state machine (user/pop.h) reads the pools' health
- * as the dependencies of the anycast prefixes.
+ * Health of what the config checks: the checks of the DNS pools and of
+ * the load-balanced services' backends run on the health engine
+ * (user/health.h). Each pool or service (a "group") is up while at least
+ * min_up of its checks are UP; a pool without checks keeps the `up` of
+ * the config, a service without checks is up. A service check's result
+ * also goes to its backend (on_backend: no new flows while DOWN). The PoP
+ * state machine (user/pop.h) reads the groups' health as the
+ * dependencies of the anycast prefixes.
  *
  * Reload (edge_mon_apply with the new config) keeps every check whose
  * identity is unchanged -- same pool name and the same validated check
@@ -19,6 +22,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "anyedge.h"
 #include "config.h"
 #include "health.h"
 
@@ -28,13 +32,17 @@ struct edge_mon;
 struct edge_mon_check {
 	struct edge_mon *mon;
 	struct edge_check *c; /* in the engine: cfg, st, label */
-	size_t pool;	      /* index into mon->pools */
+	size_t pool;	      /* index into mon->pools (its group) */
 	bool keep;	      /* reload: still in the new config */
+	bool has_backend;     /* a service check: */
+	struct edge_vip_key backend; /* the backend it checks */
 };
 
+/* A group: a DNS pool, or a service (after all the pools in mon->pools). */
 struct edge_mon_pool {
-	char name[EDGE_CFG_NAME_LEN];
-	size_t index;	     /* in the config (the edge_dns_pools map key) */
+	char name[EDGE_CFG_NAME_LEN + 16]; /* a service without a name: "services[N]" */
+	bool service;
+	size_t index;	     /* in the config's pools (the edge_dns_pools map key) or services */
 	size_t n_checks;
 	size_t n_up;	     /* checks UP */
 	unsigned int min_up; /* 0: no checks, `up` is the config's */
@@ -48,14 +56,18 @@ struct edge_mon_pool {
  * the health engine's run_once and from edge_mon_apply.
  */
 typedef void (*edge_mon_pool_cb)(void *arg, const struct edge_mon_pool *pool);
+/* A service check went UP or DOWN (also: once for each after edge_mon_apply). */
+typedef void (*edge_mon_backend_cb)(void *arg, const struct edge_mon_check *mc);
 
 struct edge_mon {
 	struct edge_health *h; /* not owned */
 	struct edge_mon_check **checks;
 	size_t n_checks;
-	struct edge_mon_pool *pools; /* in config order */
-	size_t n_pools;
+	struct edge_mon_pool *pools; /* the config's pools, then its services */
+	size_t n_pools;		     /* groups */
+	size_t n_cfg_pools;	     /* of them pools */
 	edge_mon_pool_cb on_pool;
+	edge_mon_backend_cb on_backend;
 	void *arg;
 };
 
@@ -73,8 +85,10 @@ void edge_mon_free(struct edge_mon *mon);
  */
 int edge_mon_apply(struct edge_mon *mon, const struct edge_config *cfg, __u64 now_ms);
 
-/* The pool called name, or NULL. */
+/* The pool (not service) called name, or NULL. */
 const struct edge_mon_pool *edge_mon_pool_find(const struct edge_mon *mon, const char *name);
+/* The group of the config's pool or service i, or NULL. */
+const struct edge_mon_pool *edge_mon_group(const struct edge_mon *mon, bool service, size_t i);
 
 /*
  * The health a pool of cfg should be written with before edge_mon_apply:

@@ -59,6 +59,7 @@ static void set_state(struct edge_pop *p, enum edge_pop_state st, __u64 now)
 		p->announced_since = now;
 		p->ever_announced = true;
 	}
+	p->health_withdrawn = false; /* set again by the caller when it is */
 }
 
 /* The hold-down after the flaps-th withdrawal: hold_down * 2^(flaps-1), capped. */
@@ -78,9 +79,11 @@ static __u64 backoff(const struct edge_pop_cfg *cfg, unsigned int flaps)
 static bool evaluate(struct edge_pop *p, bool guard, __u64 now)
 {
 	enum edge_pop_state old = p->state;
+	bool was_guarded = p->guarded && p->guard_input;
 	__u64 need;
 
 	p->guarded = false;
+	p->guard_input = guard;
 	if (p->state == EDGE_POP_DRAINING)
 		return false; /* shutting down: only withdraw_final ends it */
 	/* Stable for backoff_max: forget the flaps. */
@@ -103,6 +106,7 @@ static bool evaluate(struct edge_pop *p, bool guard, __u64 now)
 		return old != p->state;
 	}
 	if (p->healthy) {
+		p->guard_grace_until = 0;
 		if (p->state == EDGE_POP_ANNOUNCED) {
 			snprintf(p->why, sizeof(p->why), "dependencies healthy");
 			return false;
@@ -119,6 +123,15 @@ static bool evaluate(struct edge_pop *p, bool guard, __u64 now)
 			 p->flaps, p->flaps == 1 ? "" : "s");
 		return false;
 	}
+	if (p->state == EDGE_POP_ANNOUNCED && !guard && was_guarded && p->cfg.guard_stay)
+		p->guard_grace_until = now + p->cfg.guard_window_ms;
+	if (p->state == EDGE_POP_ANNOUNCED && !guard && now < p->guard_grace_until) {
+		p->guarded = true;
+		snprintf(p->why, sizeof(p->why),
+			 "GUARD lifted: announced up to %llu ms more while dependencies recover",
+			 (unsigned long long)(p->guard_grace_until - now));
+		return false;
+	}
 	if (p->state == EDGE_POP_ANNOUNCED && guard && p->cfg.guard_stay) {
 		p->guarded = true;
 		snprintf(p->why, sizeof(p->why),
@@ -126,8 +139,20 @@ static bool evaluate(struct edge_pop *p, bool guard, __u64 now)
 			 "(guard policy stay)");
 		return false;
 	}
+	if (p->state == EDGE_POP_WITHDRAWN && guard && p->cfg.guard_stay && p->health_withdrawn &&
+	    now - p->last_change_ms <= p->cfg.guard_window_ms) {
+		/* Withdrawn by the first checks of the same outage to fail: undo. */
+		set_state(p, EDGE_POP_ANNOUNCED, now);
+		p->guarded = true;
+		p->health_withdrawn = false;
+		snprintf(p->why, sizeof(p->why),
+			 "GUARD: every health check failed at once; announced again (guard "
+			 "policy stay)");
+		return true;
+	}
 	if (p->state == EDGE_POP_ANNOUNCED) {
 		set_state(p, EDGE_POP_WITHDRAWN, now);
+		p->health_withdrawn = true;
 		p->flaps++;
 		p->hold_ms = backoff(&p->cfg, p->flaps);
 		snprintf(p->why, sizeof(p->why),
@@ -155,7 +180,7 @@ bool edge_pop_update(struct edge_pop *p, bool healthy, bool guard, __u64 now)
 bool edge_pop_set_override(struct edge_pop *p, enum edge_pop_override ovr, __u64 now)
 {
 	p->override = ovr;
-	return evaluate(p, false, now);
+	return evaluate(p, p->guard_input, now);
 }
 
 bool edge_pop_drain(struct edge_pop *p, __u64 now)
@@ -178,6 +203,8 @@ bool edge_pop_withdraw_final(struct edge_pop *p, const char *why, __u64 now)
 
 __u64 edge_pop_next_event_ms(const struct edge_pop *p)
 {
+	if (p->state == EDGE_POP_ANNOUNCED && p->guard_grace_until)
+		return p->guard_grace_until;
 	if (p->state != EDGE_POP_WITHDRAWN || !p->healthy || p->override != EDGE_POP_AUTO)
 		return 0;
 	return p->healthy_since + (p->ever_announced ? p->hold_ms : 0);

@@ -17,7 +17,11 @@
  * - Manual override (force announce / force withdraw) beats health; it is
  *   not a flap. Set it again after a reload (the daemon keeps the table).
  * - The guard: when the caller says every check failed at once and the
- *   policy is stay, an announced prefix stays announced.
+ *   policy is stay, an announced prefix stays announced, and one withdrawn
+ *   for health within guard_window (by the first checks of the same
+ *   outage to fail) is announced again. When the guard lifts (checks
+ *   come back one by one), a guarded prefix stays announced for another
+ *   guard_window while its own dependencies recover.
  */
 #ifndef EDGE_POP_H
 #define EDGE_POP_H
@@ -42,6 +46,7 @@ struct edge_pop_cfg {
 	__u64 hold_down_ms;   /* healthy this long before a re-announce */
 	__u64 backoff_max_ms; /* the hold-down doubles per flap up to this */
 	bool guard_stay;      /* guard policy stay (else withdraw) */
+	__u64 guard_window_ms; /* "at once": withdrawals this recent are undone */
 };
 
 struct edge_pop {
@@ -50,7 +55,10 @@ struct edge_pop {
 	enum edge_pop_override override;
 	bool healthy;	      /* the last health fed */
 	bool guarded;	      /* the guard is holding it announced */
+	bool guard_input;     /* the guard as last fed */
+	__u64 guard_grace_until; /* guard lifted: announced until then while deps recover */
 	bool ever_announced;  /* hold-down applies after a withdrawal only */
+	bool health_withdrawn; /* the current withdrawal is for health */
 	unsigned int flaps;   /* withdrawals for health since the last stable period */
 	__u64 hold_ms;	      /* the hold-down now in force */
 	__u64 healthy_since;  /* valid while healthy */

@@ -53,6 +53,7 @@ static struct edge_pop_cfg pop_cfg(const struct edge_config *cfg,
 		.hold_down_ms = ac->hold_down_ms,
 		.backoff_max_ms = ac->backoff_max_ms,
 		.guard_stay = cfg->route.guard == EDGE_GUARD_STAY,
+		.guard_window_ms = cfg->route.guard_window_ms,
 	};
 
 	return pc;
@@ -149,9 +150,18 @@ static void evaluate(struct edged_pop *pp)
 		enum edge_pop_state old = x->pop.state;
 
 		x->deps_up = 0;
-		for (j = 0; j < x->ac.n_pools; j++)
-			if (x->ac.pools[j] < pp->mon.n_pools && pp->mon.pools[x->ac.pools[j]].up)
-				x->deps_up++;
+		for (j = 0; j < x->ac.n_pools; j++) {
+			const struct edge_mon_pool *g = edge_mon_group(&pp->mon, false,
+								       x->ac.pools[j]);
+
+			x->deps_up += g && g->up;
+		}
+		for (j = 0; j < x->ac.n_services; j++) {
+			const struct edge_mon_pool *g = edge_mon_group(&pp->mon, true,
+								       x->ac.services[j]);
+
+			x->deps_up += g && g->up;
+		}
 		x->healthy = x->deps_up >= x->ac.min_healthy;
 		if (ovr != x->pop.override)
 			edge_pop_set_override(&x->pop, ovr, now);
@@ -169,11 +179,26 @@ static void on_pool(void *arg, const struct edge_mon_pool *pool)
 	struct edged_pop *pp = arg;
 	int ret;
 
-	ret = edge_dp_set_pool(&pp->d->dp, pool->index, pool->up);
-	if (ret)
-		pr_warn("pool %s: writing its health to the map failed: %s\n", pool->name,
-			strerror(-ret));
+	if (!pool->service) {
+		ret = edge_dp_set_pool(&pp->d->dp, pool->index, pool->up);
+		if (ret)
+			pr_warn("pool %s: writing its health to the map failed: %s\n",
+				pool->name, strerror(-ret));
+	}
 	evaluate(pp);
+}
+
+/* A service check changed: its backend gets new flows only while UP. */
+static void on_backend(void *arg, const struct edge_mon_check *mc)
+{
+	struct edged_pop *pp = arg;
+	char err[256];
+	int ret;
+
+	ret = edge_lb_set_backend_up(&pp->d->dp, &mc->backend, mc->c->st.up, err, sizeof(err));
+	if (ret && ret != -ENOENT)
+		pr_warn("health check %s: marking the backend %s failed: %s\n", mc->c->label,
+			mc->c->st.up ? "up" : "down", err[0] ? err : strerror(-ret));
 }
 
 static void on_health(struct edge_loop *loop, int fd, uint32_t events, void *arg)
@@ -254,6 +279,7 @@ int edged_pop_start(struct edged *d)
 		goto err_free;
 	}
 	edge_mon_init(&pp->mon, pp->h, on_pool, pp);
+	pp->mon.on_backend = on_backend;
 	ret = edge_loop_add_fd(d->loop, edge_health_fd(pp->h), EPOLLIN, on_health, pp);
 	if (ret)
 		goto err_health;
@@ -272,7 +298,7 @@ int edged_pop_start(struct edged *d)
 	if (ret)
 		goto err_route;
 	/* The map got edged_pop_prepare's values; write the monitor's verdicts anyway. */
-	for (i = 0; i < pp->mon.n_pools; i++)
+	for (i = 0; i < pp->mon.n_cfg_pools; i++)
 		if (pp->mon.pools[i].min_up)
 			edge_dp_set_pool(&d->dp, pp->mon.pools[i].index, pp->mon.pools[i].up);
 	pp->tick = edge_loop_timer_add(d->loop, d->cfg.route.tick_ms, d->cfg.route.tick_ms,
@@ -479,7 +505,7 @@ int edged_prefix_get(const struct edged *d, size_t i, struct edged_prefix_status
 	st->signal_detail = rp ? rp->detail : "";
 	st->override = edge_pop_override_str(x->pop.override);
 	st->deps_up = x->deps_up;
-	st->deps = x->ac.n_pools;
+	st->deps = x->ac.n_pools + x->ac.n_services;
 	st->min_healthy = x->ac.min_healthy;
 	st->flaps = x->pop.flaps;
 	st->hold_ms = x->pop.hold_ms;
@@ -502,6 +528,7 @@ int edged_pool_get(const struct edged *d, size_t i, struct edged_pool_status *st
 		return -ENOENT;
 	p = &d->pop->mon.pools[i];
 	st->name = p->name;
+	st->service = p->service;
 	st->up = p->up;
 	st->checks_up = p->n_up;
 	st->checks = p->n_checks;
@@ -570,8 +597,8 @@ static int status_anycast(void *arg, struct json_object **out)
 		json_object_object_add(o, "signal", json_object_new_string(st.signal));
 		json_object_object_add(o, "signal_detail", json_object_new_string(st.signal_detail));
 		json_object_object_add(o, "override", json_object_new_string(st.override));
-		json_object_object_add(o, "pools_up", json_object_new_int64(st.deps_up));
-		json_object_object_add(o, "pools", json_object_new_int64(st.deps));
+		json_object_object_add(o, "deps_up", json_object_new_int64(st.deps_up));
+		json_object_object_add(o, "deps", json_object_new_int64(st.deps));
 		json_object_object_add(o, "min_healthy", json_object_new_int64(st.min_healthy));
 		json_object_object_add(o, "flaps", json_object_new_int64(st.flaps));
 		json_object_object_add(o, "hold_down_ms", json_object_new_int64(st.hold_ms));
@@ -609,7 +636,9 @@ static int status_health(void *arg, struct json_object **out)
 		o = json_object_new_object();
 		if (!o)
 			break;
-		json_object_object_add(o, "pool", json_object_new_string(ps.name));
+		json_object_object_add(o, "name", json_object_new_string(ps.name));
+		json_object_object_add(o, "kind",
+				       json_object_new_string(ps.service ? "service" : "pool"));
 		json_object_object_add(o, "up", json_object_new_boolean(ps.up));
 		json_object_object_add(o, "checks_up", json_object_new_int64(ps.checks_up));
 		json_object_object_add(o, "checks", json_object_new_int64(ps.checks));
@@ -637,7 +666,7 @@ static int status_health(void *arg, struct json_object **out)
 		json_object_object_add(o, "failures", json_object_new_int64(cs.failures));
 		json_object_array_add(checks, o);
 	}
-	json_object_object_add(obj, "pools", pools);
+	json_object_object_add(obj, "groups", pools);
 	json_object_object_add(obj, "checks", checks);
 	*out = obj;
 	return 0;

@@ -49,7 +49,7 @@ struct edged_prefix_status {
 	const char *signal;	/* what the route backend confirmed: announced, unknown, ... */
 	const char *signal_detail;
 	const char *override;	/* auto, announce, withdraw */
-	size_t deps_up;		/* pools up */
+	size_t deps_up;		/* pools and services up */
 	size_t deps;
 	unsigned int min_healthy;
 	unsigned int flaps;
@@ -59,8 +59,10 @@ struct edged_prefix_status {
 	bool guarded;
 };
 
+/* A DNS pool or a load-balanced service with health checks. */
 struct edged_pool_status {
 	const char *name;
+	bool service;
 	bool up;
 	size_t checks_up;
 	size_t checks;

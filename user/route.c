@@ -120,6 +120,14 @@ static void refresh_known(struct edge_route *rt, struct edge_route_pfx *p, int l
 		return;
 	if (uses_drain_proto(rt))
 		dst = bird_state(rt, p->drain_proto);
+	/*
+	 * The drain protocol matters while draining; otherwise a missing one
+	 * (BIRD refused: not in its config) or, for a lease, an unreachable
+	 * BIRD leaves the route as the lease or the static protocol says.
+	 */
+	if (p->want != EDGE_ROUTE_DRAIN &&
+	    (dst == EDGE_BIRD_ERROR || (p->ac.lease && dst == EDGE_BIRD_UNKNOWN)))
+		dst = EDGE_BIRD_WITHDRAWN;
 	if (p->ac.lease) {
 		if (lease_ret > 0)
 			return; /* not re-applied: unchanged */

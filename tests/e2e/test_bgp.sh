@@ -32,6 +32,7 @@ IF_B=${P}b0
 LEASE_IF=${P}l0
 PFX_LEASE=192.0.2.54/32
 PFX_STATIC=192.0.2.55/32
+PFX_SVC=192.0.2.80/32	# depends on the load-balanced service, not the pool
 PROTO_STATIC=anyedge_192_0_2_55_32
 HOLD_MS=2000
 TICK_MS=500
@@ -124,6 +125,13 @@ write_bird_configs()
 	sed -e "s|\"anyedge\\*\"|\"${P}l*\"|" \
 	    -e 's|^\thold time 9;|\thold time 9;\n\tconnect delay time 1;|' \
 	    "$ROOT/scripts/bird-edge.conf" >"$TMP/edge.conf"
+	cat >>"$TMP/edge.conf" <<EOF
+protocol static anyedge_192_0_2_80_32_drain {
+	disabled yes;
+	ipv4 { preference 250; };
+	route $PFX_SVC blackhole;
+}
+EOF
 	cat >"$TMP/up.conf" <<EOF
 router id 198.51.100.2;
 protocol device { scan time 10; }
@@ -159,15 +167,27 @@ dns:
     - name: web
       a: [203.0.113.2]
       check: {type: http, port: 8080, interval_ms: 200, timeout_ms: 1000, rise: 2, fall: 2}
+lb: {seed: generate}
+services:
+  - name: web
+    vip: 192.0.2.80
+    proto: tcp
+    port: 80
+    backends: [{address: 203.0.113.2}]
+    check: {type: tcp, port: 8080, interval_ms: 200, rise: 2, fall: 2}
 route:
   backend: bird
   bird_socket: $EDGE_SOCK
   tick_ms: $TICK_MS
+  # One backend behind every check: its death is "every check failed at
+  # once". Policy withdraw here; test_guard_stay_reannounces flips it.
+  guard: withdraw
   lease_interface: $LEASE_IF
   drain: {community: true, timeout_ms: 1500, rate_pps: 5}
 anycast:
   - {prefix: $PFX_LEASE, pools: [web], hold_down_ms: $HOLD_MS}
   - {prefix: $PFX_STATIC, pools: [web], hold_down_ms: $HOLD_MS, lease: false}
+  - {prefix: $PFX_SVC, services: [web], hold_down_ms: $HOLD_MS}
 EOF
 }
 
@@ -219,10 +239,12 @@ test_prefixes_announced_after_rise()
 	local t0
 
 	up_has "$PFX_LEASE" && { fail "$PFX_LEASE announced before anyedged ran"; return; }
+	: >"$LOG"
 	start_daemon "$CONFIG" "$LOG" || { fail "anyedged did not start"; return; }
 	t0=$(now_ms)
 	wait_up "$PFX_LEASE" present 10000 || { fail "$(log_tail "$PFX_LEASE never announced")"; return; }
 	wait_up "$PFX_STATIC" present 5000 || { fail "$(log_tail "$PFX_STATIC never announced")"; return; }
+	wait_up "$PFX_SVC" present 5000 || { fail "$(log_tail "$PFX_SVC never announced")"; return; }
 	sleep 0.1
 	echo "# in the upstream's FIB after: $PFX_LEASE $(fib_delta "" "$PFX_LEASE" "$t0") ms, $PFX_STATIC $(fib_delta "" "$PFX_STATIC" "$t0") ms after anyedged said ready (first check within 200 ms, rise 2)"
 	ip -n "$NS_E" link show "$LEASE_IF" >/dev/null 2>&1 || fail "lease interface $LEASE_IF missing"
@@ -238,8 +260,13 @@ test_backend_down_withdraws_both_prefixes()
 	wait "$BACKEND_PID" 2>/dev/null
 	wait_up "$PFX_LEASE" absent 5000 || { fail "$(log_tail "$PFX_LEASE still announced 5 s after the backend died")"; return; }
 	wait_up "$PFX_STATIC" absent 5000 || { fail "$(log_tail "$PFX_STATIC still announced")"; return; }
+	wait_up "$PFX_SVC" absent 5000 || { fail "$(log_tail "$PFX_SVC (service) still announced")"; return; }
 	sleep 0.1
-	echo "# backend killed -> out of the upstream's FIB after: $PFX_LEASE (lease) $(fib_delta Deleted "$PFX_LEASE" "$t0") ms, $PFX_STATIC (static) $(fib_delta Deleted "$PFX_STATIC" "$t0") ms (check 200 ms, fall 2)"
+	echo "# backend killed -> out of the upstream's FIB after: $PFX_LEASE (lease) $(fib_delta Deleted "$PFX_LEASE" "$t0") ms, $PFX_STATIC (static) $(fib_delta Deleted "$PFX_STATIC" "$t0") ms, $PFX_SVC (service) $(fib_delta Deleted "$PFX_SVC" "$t0") ms (check 200 ms, fall 2)"
+	# The service's check took its backend out of the Maglev table.
+	"$BUILD/anyedgectl" -p "$PIN" -j lb >"$TMP/lb.json" 2>&1
+	grep -q '"address":"203.0.113.2","state":"down"' "$TMP/lb.json" ||
+		fail "$(printf 'the load balancer still has the backend up:\n'; cat "$TMP/lb.json")"
 }
 
 # Until the backend accepts connections (python may take a while to start): 10 s at most.
@@ -323,11 +350,53 @@ fib_delta()
 	event_after "$TMP/mon.u" "$re" "$3" || echo "?"
 }
 
+test_guard_stay_reannounces_when_every_check_fails()
+{
+	local t0 n=100
+
+	daemon_running || { skip "anyedged not running"; return; }
+	sed -i 's/^  guard: withdraw$/  guard: stay/' "$CONFIG"
+	kill -HUP "$DAEMON_PID"
+	while ! grep -q '^anyedged: reloaded' "$LOG"; do
+		[ "$n" -gt 0 ] || { fail "$(log_tail "no reload")"; return; }
+		sleep 0.1
+		n=$((n - 1))
+	done
+	t0=$(now_ms)
+	kill "$BACKEND_PID"
+	wait "$BACKEND_PID" 2>/dev/null
+	# Every check (the pool's and the service's) fails within the guard window.
+	n=100
+	while ! grep -q 'GUARD: all 2 health checks failed' "$LOG"; do
+		[ "$n" -gt 0 ] || { fail "$(log_tail "the guard did not trip")"; return; }
+		sleep 0.1
+		n=$((n - 1))
+	done
+	wait_up "$PFX_LEASE" present 3000 || { fail "$(log_tail "not announced again")"; return; }
+	wait_up "$PFX_SVC" present 3000 || { fail "$(log_tail "$PFX_SVC not announced")"; return; }
+	sleep 0.1
+	echo "# every check failed at once, guard policy stay: out of the upstream's FIB for $PFX_LEASE $(fib_delta Deleted "$PFX_LEASE" "$t0")/$(fib_delta "" "$PFX_LEASE" "$t0") ms, $PFX_SVC $(fib_delta Deleted "$PFX_SVC" "$t0")/$(fib_delta "" "$PFX_SVC" "$t0") ms (deleted/back after; ? = never)"
+	# Checks come back one by one: the guard lifts, nothing is withdrawn.
+	t0=$(now_ms)
+	start_backend
+	wait_backend || { fail "the backend did not come back"; return; }
+	n=100
+	while ! grep -q 'pool web: UP' <(sed -n '/GUARD: all 2/,$p' "$LOG"); do
+		[ "$n" -gt 0 ] || { fail "$(log_tail "the pool did not come back")"; return; }
+		sleep 0.1
+		n=$((n - 1))
+	done
+	sleep 0.1
+	[ "$(fib_delta Deleted "$PFX_LEASE" "$t0")" = "?" ] ||
+		fail "$(log_tail "$PFX_LEASE withdrawn while the checks recovered")"
+}
+
 test_kill_9_withdraws_lease_within_100ms()
 {
 	local t0 took gone mon_e
 
 	daemon_running || { skip "anyedged not running"; return; }
+	wait_up "$PFX_LEASE" present 5000 || { fail "$PFX_LEASE not announced before the kill"; return; }
 	nsenter --net="/run/netns/$NS_E" ip -ts monitor link >"$TMP/mon.e" 2>&1 &
 	mon_e=$!
 	PIDS+=("$mon_e")
@@ -351,6 +420,7 @@ test_sigterm_drains_with_graceful_shutdown_then_withdraws()
 {
 	local t0 seen=
 
+	: >"$LOG.2"
 	start_daemon "$CONFIG" "$LOG.2" || { fail "anyedged did not restart"; return; }
 	LOG=$LOG.2
 	wait_up "$PFX_LEASE" present 10000 || { fail "$(log_tail "not announced after restart")"; return; }
@@ -381,7 +451,8 @@ test_sigterm_drains_with_graceful_shutdown_then_withdraws()
 need bird birdc python3 || { echo "skip bgp: $REASON"; exit 0; }
 TESTS=(test_bgp_session_established test_prefixes_announced_after_rise
        test_backend_down_withdraws_both_prefixes test_backend_back_reannounces_after_hold_down
-       test_bird_configure_reasserted_within_one_tick test_kill_9_withdraws_lease_within_100ms
+       test_bird_configure_reasserted_within_one_tick
+       test_guard_stay_reannounces_when_every_check_fails test_kill_9_withdraws_lease_within_100ms
        test_sigterm_drains_with_graceful_shutdown_then_withdraws)
 if ! setup >"$TMP/setup.log" 2>&1; then
 	fail_all "setup failed: $(tail -n 1 "$TMP/setup.log")" "${TESTS[@]}"

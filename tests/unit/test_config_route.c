@@ -264,3 +264,53 @@ TEST(config_route_anycast_errors_name_file_line_field)
 			   "  guard: panic\n",
 		  "t.yaml:12: route.guard: ", "not one of stay, withdraw");
 }
+
+#define SVC_HEAD                    \
+	"interfaces:\n"             \
+	"  - name: eth0\n"          \
+	"lb: {seed: generate}\n"    \
+	"services:\n"               \
+	"  - name: web\n"           \
+	"    vip: 192.0.2.80\n"     \
+	"    proto: tcp\n"          \
+	"    port: 80\n"            \
+	"    backends:\n"           \
+	"      - {address: 203.0.113.10}\n" \
+	"      - {address: '2001:db8:b::11'}\n"
+
+TEST(config_service_check_per_backend_and_anycast_dependency)
+{
+	struct edge_config cfg;
+
+	PARSE_OK(SVC_HEAD "    check: {type: http, http: {path: /health}}\n"
+			  "    min_up: 2\n"
+			  "anycast:\n"
+			  "  - {prefix: 192.0.2.80/32, services: [web]}\n",
+		 &cfg);
+	ASSERT_STREQ(cfg.services[0].name, "web");
+	ASSERT_EQ(cfg.services[0].n_checks, 2);
+	ASSERT_EQ(cfg.services[0].min_up, 2);
+	/* The service's port when the check gives none. */
+	ASSERT_EQ(port_of(&cfg.services[0].checks[0].check.addr), 80);
+	ASSERT_EQ(cfg.services[0].checks[0].check.addr.ss_family, AF_INET);
+	ASSERT_EQ(cfg.services[0].checks[1].check.addr.ss_family, AF_INET6);
+	ASSERT_EQ(cfg.services[0].checks[1].backend, 1);
+	ASSERT_STREQ(cfg.services[0].checks[0].check.name, "web http 203.0.113.10:80");
+	ASSERT_EQ(cfg.anycast[0].n_services, 1);
+	ASSERT_EQ(cfg.anycast[0].services[0], 0);
+	ASSERT_EQ(cfg.anycast[0].min_healthy, 1);
+	edge_config_free(&cfg);
+}
+
+TEST(config_service_check_errors_name_file_line_field)
+{
+	PARSE_ERR(SVC_HEAD "    check: {type: tcp, target: '203.0.113.10:80'}\n",
+		  "t.yaml:12: services[0].check: ", "target: not in a service's check");
+	PARSE_ERR(SVC_HEAD "    min_up: 1\n", "t.yaml:12: services[0].min_up: ", "needs check");
+	PARSE_ERR(SVC_HEAD "    check: {type: tcp}\n"
+			   "    min_up: 3\n",
+		  "t.yaml:13: services[0].min_up: ", "not an integer in 1..2");
+	PARSE_ERR(SVC_HEAD "anycast:\n"
+			   "  - {prefix: 192.0.2.80/32, services: [mail]}\n",
+		  "t.yaml:13: anycast[0].services[0]: ", "'mail' is not the name of a service");
+}

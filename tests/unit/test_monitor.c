@@ -178,3 +178,69 @@ TEST(monitor_guard_all_failed_within_window)
 	edge_health_free(h);
 	edge_config_free(&cfg);
 }
+
+struct backend_seen {
+	int calls;
+	bool last_up;
+};
+
+static void on_backend(void *arg, const struct edge_mon_check *mc)
+{
+	struct backend_seen *b = arg;
+
+	b->calls++;
+	b->last_up = mc->c->st.up;
+}
+
+static const char svc_yaml[] = "interfaces:\n"
+			       "  - name: eth0\n"
+			       "lb: {seed: generate}\n"
+			       "services:\n"
+			       "  - name: web\n"
+			       "    vip: 192.0.2.80\n"
+			       "    proto: tcp\n"
+			       "    port: 80\n"
+			       "    backends: [{address: 203.0.113.10}, {address: 203.0.113.11}]\n"
+			       "    check: {type: tcp}\n"
+			       "  - name: bare\n"
+			       "    vip: 192.0.2.81\n"
+			       "    proto: udp\n"
+			       "    port: 53\n"
+			       "    backends: [{address: 203.0.113.12}]\n";
+
+TEST(monitor_service_checks_drive_backends_and_group_health)
+{
+	struct edge_config cfg;
+	struct edge_health *h = edge_health_new();
+	struct backend_seen b = {0};
+	struct edge_mon mon;
+	const struct edge_mon_pool *g;
+	size_t i;
+
+	ASSERT_OK(load(svc_yaml, &cfg));
+	edge_mon_init(&mon, h, NULL, NULL);
+	mon.on_backend = on_backend;
+	mon.arg = &b;
+	ASSERT_OK(edge_mon_apply(&mon, &cfg, 0));
+	ASSERT_EQ(mon.n_checks, 2);
+	/* Every backend is told its (DOWN) state once after apply. */
+	ASSERT_EQ(b.calls, 2);
+	ASSERT_FALSE(b.last_up);
+	g = edge_mon_group(&mon, true, 0);
+	ASSERT_TRUE(g != NULL);
+	ASSERT_TRUE(g->service);
+	ASSERT_FALSE(g->up);
+	/* A service without checks is healthy. */
+	ASSERT_TRUE(edge_mon_group(&mon, true, 1)->up);
+	ASSERT_TRUE(edge_mon_group(&mon, false, 0) == NULL);
+	for (i = 0; i < mon.n_checks; i++) {
+		ASSERT_TRUE(mon.checks[i]->has_backend);
+		mon.checks[i]->c->st.up = true;
+	}
+	edge_mon_recount(&mon, 10);
+	ASSERT_TRUE(edge_mon_group(&mon, true, 0)->up);
+	ASSERT_EQ(edge_mon_group(&mon, true, 0)->n_up, 2);
+	edge_mon_free(&mon);
+	edge_health_free(h);
+	edge_config_free(&cfg);
+}

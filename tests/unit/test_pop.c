@@ -194,3 +194,68 @@ TEST(pop_reload_keeps_state_and_flaps)
 	ASSERT_FALSE(edge_pop_update(&p, true, false, 3019));
 	ASSERT_TRUE(edge_pop_update(&p, true, false, 3020));
 }
+
+TEST(pop_guard_undoes_withdrawals_of_the_same_outage)
+{
+	struct edge_pop_cfg gc = cfg;
+	struct edge_pop p;
+
+	gc.guard_window_ms = 3000;
+	edge_pop_init(&p, &gc, 0);
+	edge_pop_update(&p, true, false, 0);
+	/* The first checks fail: withdrawn like any failure... */
+	ASSERT_TRUE(edge_pop_update(&p, false, false, 10000));
+	ASSERT_EQ(p.state, EDGE_POP_WITHDRAWN);
+	/* ...then the last one fails: every check at once, announce again. */
+	ASSERT_TRUE(edge_pop_update(&p, false, true, 12000));
+	ASSERT_EQ(p.state, EDGE_POP_ANNOUNCED);
+	ASSERT_TRUE(p.guarded);
+	ASSERT_STRSTR(p.why, "GUARD");
+	ASSERT_FALSE(edge_pop_update(&p, false, true, 13000));
+
+	/* A withdrawal older than the window is not this outage's: it stays. */
+	edge_pop_init(&p, &gc, 0);
+	edge_pop_update(&p, true, false, 0);
+	edge_pop_update(&p, false, false, 10000);
+	ASSERT_FALSE(edge_pop_update(&p, false, true, 13001));
+	ASSERT_EQ(p.state, EDGE_POP_WITHDRAWN);
+
+	/* A manual withdraw is never undone by the guard. */
+	edge_pop_init(&p, &gc, 0);
+	edge_pop_update(&p, true, false, 0);
+	edge_pop_set_override(&p, EDGE_POP_FORCE_WITHDRAW, 100);
+	edge_pop_set_override(&p, EDGE_POP_AUTO, 200);
+	edge_pop_update(&p, false, false, 300);
+	ASSERT_FALSE(edge_pop_update(&p, false, true, 400));
+	ASSERT_EQ(p.state, EDGE_POP_WITHDRAWN);
+}
+
+TEST(pop_guarded_prefix_gets_a_grace_period_when_the_guard_lifts)
+{
+	struct edge_pop_cfg gc = cfg;
+	struct edge_pop p;
+
+	gc.guard_window_ms = 3000;
+	edge_pop_init(&p, &gc, 0);
+	edge_pop_update(&p, true, false, 0);
+	edge_pop_update(&p, false, true, 10000); /* guarded */
+	ASSERT_TRUE(p.guarded);
+	/* Another prefix's check came back: the guard lifts, ours still fails. */
+	ASSERT_FALSE(edge_pop_update(&p, false, false, 11000));
+	ASSERT_EQ(p.state, EDGE_POP_ANNOUNCED);
+	ASSERT_STRSTR(p.why, "GUARD lifted");
+	ASSERT_EQ(edge_pop_next_event_ms(&p), 14000);
+	/* Ours recovers within the grace: never withdrawn. */
+	ASSERT_FALSE(edge_pop_update(&p, true, false, 12000));
+	ASSERT_EQ(p.state, EDGE_POP_ANNOUNCED);
+	ASSERT_EQ(p.transitions, 1);
+
+	/* Ours does not recover: withdrawn when the grace ends. */
+	edge_pop_init(&p, &gc, 0);
+	edge_pop_update(&p, true, false, 0);
+	edge_pop_update(&p, false, true, 10000);
+	edge_pop_update(&p, false, false, 11000);
+	ASSERT_FALSE(edge_pop_update(&p, false, false, 13999));
+	ASSERT_TRUE(edge_pop_update(&p, false, false, 14000));
+	ASSERT_EQ(p.state, EDGE_POP_WITHDRAWN);
+}
