@@ -30,6 +30,7 @@
 #include "csum.h"
 #include "maps.h"
 #include "parsing.h"
+#include "rrl.h"
 
 #define DNS_PORT 53
 
@@ -99,6 +100,8 @@ struct edge_dns_plan {
 	__u16 rcode;
 	__u8 ext_rcode;		/* upper 8 bits, in the OPT (BADVERS = 1) */
 	__u8 scope;		/* ECS scope prefix length */
+	__u8 slip;		/* rate-limited: TC=1 and no records */
+	__u8 pad[3];
 };
 
 /*
@@ -844,7 +847,14 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
 
 	msg_len = DNS_HDR_LEN + query->name_len + 4 + ans_len + auth_len + opt_len;
-	if (msg_len > query->client_size) {
+	if (plan->slip) {
+		/* RRL slip: the question only, TC=1 (a resolver retries over TCP). */
+		msg_len -= ans_len + auth_len;
+		ans_len = 0;
+		auth_len = 0;
+		tc = 1;
+		plan->reason = EDGE_R_dns_rrl_slip;
+	} else if (msg_len > query->client_size) {
 		/* RFC 2181 9: set TC rather than send a partial RRset. */
 		msg_len -= ans_len + auth_len;
 		ans_len = 0;
@@ -933,13 +943,20 @@ static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *
 	r = edge_dns_plan(ctx, p, scr, &query, &plan);
 	if (r != EDGE_CONTINUE)
 		return r;
+	switch (edge_dns_rrl_check(ctx, p)) {
+	case DNS_RRL_DROP:
+		return EDGE_R_dns_rrl_drop;
+	case DNS_RRL_SLIP:
+		plan.slip = 1;
+		break;
+	}
 	return edge_dns_build(ctx, p, scr, &query, &plan);
 }
 
 /* Reasons that mean "a reply was built": the frame goes back out. */
 static __always_inline bool edge_dns_replied(int reason)
 {
-	return reason >= EDGE_R_dns_answered && reason <= EDGE_R_dns_truncated;
+	return reason >= EDGE_R_dns_answered && reason <= EDGE_R_dns_rrl_slip;
 }
 
 #endif /* EDGE_DNS_H */

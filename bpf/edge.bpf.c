@@ -34,6 +34,8 @@ static __always_inline int edge_action(int reason)
 	switch (reason) {
 	case EDGE_R_dns_xdp_error:
 		return XDP_DROP; /* the frame may be half-rewritten */
+	case EDGE_R_dns_rrl_drop:
+		return XDP_DROP; /* rate-limited, not slipped */
 	case EDGE_R_lb_tx:
 		return XDP_TX;
 	case EDGE_R_lb_redirect:

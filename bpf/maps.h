@@ -65,6 +65,28 @@ struct {
 	__type(value, struct edge_dns_pool);
 } edge_dns_pools SEC(".maps");
 
+/* Response rate limiting: the config (one entry) and the state per prefix. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct edge_dns_rrl_config);
+} edge_dns_rrl_cfg SEC(".maps");
+
+/*
+ * Shared by all CPUs, so the rate holds per prefix whatever queue its
+ * packets arrive on (a per-CPU map would allow rate x CPUs, or rate / CPUs
+ * to a client whose flows all hash to one queue). Per-CPU LRU lists keep
+ * inserts from taking a global lock.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EDGE_DNS_RRL_ENTRIES);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct edge_dns_rrl_key);
+	__type(value, struct edge_dns_rrl_state);
+} edge_dns_rrl SEC(".maps");
+
 /* Client prefix -> region, compiled from the GeoIP database. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -46,6 +46,8 @@
 	X(dns_formerr)		/* FORMERR: bad ECS, two OPTs (TX) */       \
 	X(dns_badvers)		/* BADVERS: EDNS version > 0 (TX) */        \
 	X(dns_truncated)	/* TC=1: answer exceeds client size (TX) */ \
+	X(dns_rrl_slip)		/* rate-limited: TC=1, no records, to retry over TCP (TX) */ \
+	X(dns_rrl_drop)		/* rate-limited: no reply (drop) */          \
 	X(dns_out_of_zone)	/* not ours, fallback configured (pass) */  \
 	X(not_ip)		/* not IPv4/IPv6 (ARP, LLDP, ...) */        \
 	X(l2_truncated)		/* Ethernet/VLAN header cut short */        \
@@ -282,6 +284,37 @@ struct edge_dns_rrset {
 };
 _Static_assert(sizeof(struct edge_dns_rrset) == 8 + 16 * EDGE_DNS_MAX_RR,
 	       "edge_dns_rrset size");
+
+/*
+ * Response rate limiting (RRL): replies per client prefix (the source
+ * address masked to prefix4/prefix6), GCRA over a shared LRU hash. Config
+ * in edge_dns_rrl_cfg[0], written by the daemon; interval_ns 0 = off.
+ */
+#define EDGE_MAP_DNS_RRL_CFG "edge_dns_rrl_cfg"
+#define EDGE_MAP_DNS_RRL "edge_dns_rrl"
+#define EDGE_DNS_RRL_ENTRIES 65536	/* client prefixes tracked (LRU) */
+
+struct edge_dns_rrl_config {
+	__u64 interval_ns;	/* 1e9 / rate; 0: RRL off */
+	__u64 burst_ns;		/* (burst - 1) * interval_ns: how far the TAT may lead */
+	__u32 slip;		/* every slip-th limited reply goes out with TC=1; 0: none */
+	__u8 prefix4;		/* 0..32 */
+	__u8 prefix6;		/* 0..128 */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct edge_dns_rrl_config) == 24, "edge_dns_rrl_config size");
+
+struct edge_dns_rrl_key {
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];		/* the source address masked to the prefix */
+};
+_Static_assert(sizeof(struct edge_dns_rrl_key) == 20, "edge_dns_rrl_key size");
+
+struct edge_dns_rrl_state {
+	__u64 tat;		/* GCRA theoretical arrival time, ns */
+	__u64 limited;		/* replies limited in a row (drives the slip) */
+};
 
 enum edge_dns_out_of_zone {
 	EDGE_OOZ_REFUSE = 0,	/* answer REFUSED */

@@ -92,8 +92,11 @@ enum { IFACE_NAME, IFACE_MODE, IFACE__N };
 static const char *const vip_keys[] = {"address", "dns", NULL};
 enum { VIP_ADDRESS, VIP_DNS, VIP__N };
 
-static const char *const dns_keys[] = {"udp_size", "out_of_zone", "pools", "zones", NULL};
-enum { DNS_UDP_SIZE, DNS_OUT_OF_ZONE, DNS_POOLS, DNS_ZONES, DNS__N };
+static const char *const dns_keys[] = {"udp_size", "out_of_zone", "rrl", "pools", "zones", NULL};
+enum { DNS_UDP_SIZE, DNS_OUT_OF_ZONE, DNS_RRL, DNS_POOLS, DNS_ZONES, DNS__N };
+static const char *const rrl_keys[] = {"rate", "burst", "slip", "ipv4_prefix", "ipv6_prefix",
+				       NULL};
+enum { RRL_RATE, RRL_BURST, RRL_SLIP, RRL_PREFIX4, RRL_PREFIX6, RRL__N };
 
 static const char *const pool_keys[] = {"name", "a", "aaaa", "up", "check", "checks", "min_up",
 					NULL};
@@ -2039,6 +2042,49 @@ static int fill_static_records(struct parser *p, struct edge_config *cfg)
 	return 0;
 }
 
+/* dns.rrl: every key optional; rate 0 (the default) leaves RRL off. */
+static int parse_rrl(struct parser *p, const yaml_node_t *node, struct edge_cfg_rrl *rrl)
+{
+	static const struct {
+		int key;
+		const char *field;
+		unsigned long long min, max;
+	} knobs[] = {
+		{RRL_RATE, "dns.rrl.rate", 0, 1000000},
+		{RRL_BURST, "dns.rrl.burst", 1, 1000000},
+		{RRL_SLIP, "dns.rrl.slip", 0, 100},
+		{RRL_PREFIX4, "dns.rrl.ipv4_prefix", 0, 32},
+		{RRL_PREFIX6, "dns.rrl.ipv6_prefix", 0, 128},
+	};
+	unsigned long long n[RRL__N] = {0};
+	yaml_node_t *v[RRL__N];
+	size_t i;
+	int ret;
+
+	ret = get_fields(p, node, "dns.rrl", rrl_keys, v);
+	if (ret)
+		return ret;
+	rrl->line = node_line(node);
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		if (!v[knobs[i].key])
+			continue;
+		ret = get_uint(p, v[knobs[i].key], knobs[i].field, knobs[i].min, knobs[i].max,
+			       &n[knobs[i].key]);
+		if (ret)
+			return ret;
+	}
+	if (v[RRL_RATE])
+		rrl->rate = n[RRL_RATE];
+	rrl->burst = v[RRL_BURST] ? n[RRL_BURST] : rrl->rate;
+	if (v[RRL_SLIP])
+		rrl->slip = n[RRL_SLIP];
+	if (v[RRL_PREFIX4])
+		rrl->prefix4 = n[RRL_PREFIX4];
+	if (v[RRL_PREFIX6])
+		rrl->prefix6 = n[RRL_PREFIX6];
+	return 0;
+}
+
 static int parse_dns(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
 {
 	unsigned long long udp_size;
@@ -2068,6 +2114,12 @@ static int parse_dns(struct parser *p, const yaml_node_t *node, struct edge_conf
 		else
 			return parse_err(p, node_line(v[DNS_OUT_OF_ZONE]), "dns.out_of_zone",
 					 "'%s' is not one of refuse, pass", show(p, s));
+	}
+
+	if (v[DNS_RRL]) {
+		ret = parse_rrl(p, v[DNS_RRL], &cfg->rrl);
+		if (ret)
+			return ret;
 	}
 
 	/* Pools first: records name them. */
@@ -3615,6 +3667,9 @@ int edge_config_parse(const char *buf, size_t len, const char *name, struct edge
 	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
 	snprintf(cfg->pin_path, sizeof(cfg->pin_path), "%s", EDGE_PIN_DEFAULT);
 	cfg->dns_udp_size = EDGE_DNS_UDP_SIZE;
+	cfg->rrl.slip = 2;
+	cfg->rrl.prefix4 = 24;
+	cfg->rrl.prefix6 = 56;
 	route_defaults(&cfg->route);
 	snprintf(cfg->control.socket, sizeof(cfg->control.socket), "%s", EDGE_CTL_SOCKET_DEFAULT);
 	cfg->control.timeout_ms = 10000;

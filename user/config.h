@@ -324,6 +324,16 @@ struct edge_cfg_metrics {
 	int line;
 };
 
+/* dns.rrl: response rate limiting per client prefix (off unless rate > 0). */
+struct edge_cfg_rrl {
+	__u32 rate;	/* replies per second per prefix; 0 = off (default) */
+	__u32 burst;	/* replies allowed back to back; default = rate */
+	__u32 slip;	/* every slip-th limited reply is sent with TC=1; 0 = none (default 2) */
+	__u8 prefix4;	/* default 24 */
+	__u8 prefix6;	/* default 56 */
+	int line;
+};
+
 struct edge_config {
 	char file[PATH_MAX];	 /* as given, for messages */
 	char pin_path[PATH_MAX]; /* default EDGE_PIN_DEFAULT */
@@ -335,6 +345,7 @@ struct edge_config {
 	size_t n_records;
 	__u16 dns_udp_size;	     /* default EDGE_DNS_UDP_SIZE */
 	__u8 dns_out_of_zone;	     /* enum edge_cfg_out_of_zone */
+	struct edge_cfg_rrl rrl;     /* dns.rrl */
 	struct edge_cfg_pool *pools; /* pool index = position */
 	size_t n_pools;
 	struct edge_cfg_zone *zones;

@@ -487,6 +487,31 @@ out:
 	return ret;
 }
 
+/* dns.rrl -> edge_dns_rrl_cfg[0]; rate 0 writes interval 0 (off). */
+static int sync_rrl(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
+{
+	const struct edge_cfg_rrl *r = &cfg->rrl;
+	struct edge_dns_rrl_config c = {0};
+	__u32 zero = 0;
+
+	if (r->rate) {
+		c.interval_ns = 1000000000ull / r->rate;
+		c.burst_ns = (__u64)(r->burst ? r->burst - 1 : 0) * c.interval_ns;
+		c.slip = r->slip;
+		c.prefix4 = r->prefix4;
+		c.prefix6 = r->prefix6;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.edge_dns_rrl_cfg), &zero, &c, 0)) {
+		set_err(err, errlen, "writing %s failed: %s", EDGE_MAP_DNS_RRL_CFG,
+			strerror(errno));
+		return -errno;
+	}
+	if (r->rate)
+		pr_info("dns: rrl %u/s per /%u and /%u, burst %u, slip %u\n", r->rate, r->prefix4,
+			r->prefix6, r->burst, r->slip);
+	return 0;
+}
+
 int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
 {
 	int ret;
@@ -494,6 +519,8 @@ int edge_dp_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 	ret = sync_vips(dp, cfg, err, errlen);
 	if (!ret)
 		ret = sync_dns(dp, cfg, err, errlen);
+	if (!ret)
+		ret = sync_rrl(dp, cfg, err, errlen);
 	if (!ret)
 		ret = edge_lb_sync(dp, cfg, err, errlen);
 	if (ret == -ENOMEM)

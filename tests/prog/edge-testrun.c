@@ -8,7 +8,7 @@
  *   run HEX     -> {"verdict":N,"out":"HEX","delta":{"counter":n,...}}
  *   stats       -> {"packets":n,...}
  *   pool N UP   -> set the health of DNS pool N (0 or 1): {"ok":true}
- *   now NS      -> the load balancer's clock (0: the real one)
+ *   now NS      -> the load balancer's and the DNS RRL's clock (0: the real one)
  *   backend ADDR up|down -> edge_lb_set_backend_up()
  *   reload CFG  -> edge_dp_sync() with another config (CFG is a file)
  *   race CFG    -> a thread syncs CFG and the first config alternately
@@ -224,6 +224,7 @@ int main(int argc, char **argv)
 				printf("{\"ok\":true}\n");
 		} else if (!strncmp(line, "now ", 4)) {
 			dp.skel->bss->edge_lb_test_now_ns = strtoull(line + 4, NULL, 10);
+			dp.skel->bss->edge_dns_test_now_ns = dp.skel->bss->edge_lb_test_now_ns;
 			printf("{\"ok\":true}\n");
 		} else if (!strncmp(line, "backend ", 8)) {
 			struct edge_vip_key k = {};

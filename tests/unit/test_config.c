@@ -535,7 +535,7 @@ TEST(config_old_dns_records_key_rejected)
 	PARSE_ERR(MINIMAL "dns:\n  records:\n"
 			  "    - {name: www.example.com, type: A, values: [198.51.100.10]}\n",
 		  "t.yaml:6: dns.records: ",
-		  "unknown key (expected one of: udp_size, out_of_zone, pools, zones)");
+		  "unknown key (expected one of: udp_size, out_of_zone, rrl, pools, zones)");
 }
 
 TEST(config_repeated_key_rejected)
@@ -1405,4 +1405,44 @@ TEST(dns_name_small_buffer_rejected)
 	ASSERT_EQ(edge_dns_name_to_wire("abc.de", wire, 8), 8);
 	ASSERT_EQ(edge_dns_name_to_wire("abc.def", wire, 8), -EINVAL);
 	ASSERT_EQ(edge_dns_name_to_wire(".", wire, 0), -EINVAL);
+}
+
+TEST(config_dns_rrl_off_by_default_and_filled_in)
+{
+	struct edge_config cfg;
+
+	PARSE_OK(MINIMAL "dns:\n  udp_size: 1232\n", &cfg);
+	ASSERT_EQ(cfg.rrl.rate, 0);
+	ASSERT_EQ(cfg.rrl.slip, 2);
+	ASSERT_EQ(cfg.rrl.prefix4, 24);
+	ASSERT_EQ(cfg.rrl.prefix6, 56);
+	edge_config_free(&cfg);
+
+	/* burst defaults to the rate */
+	PARSE_OK(MINIMAL "dns:\n  rrl: {rate: 50}\n", &cfg);
+	ASSERT_EQ(cfg.rrl.rate, 50);
+	ASSERT_EQ(cfg.rrl.burst, 50);
+	ASSERT_EQ(cfg.rrl.slip, 2);
+	edge_config_free(&cfg);
+
+	PARSE_OK(MINIMAL "dns:\n  rrl:\n    rate: 5\n    burst: 20\n    slip: 0\n"
+			 "    ipv4_prefix: 32\n    ipv6_prefix: 48\n",
+		 &cfg);
+	ASSERT_EQ(cfg.rrl.rate, 5);
+	ASSERT_EQ(cfg.rrl.burst, 20);
+	ASSERT_EQ(cfg.rrl.slip, 0);
+	ASSERT_EQ(cfg.rrl.prefix4, 32);
+	ASSERT_EQ(cfg.rrl.prefix6, 48);
+	edge_config_free(&cfg);
+}
+
+TEST(config_dns_rrl_errors_name_the_field)
+{
+	PARSE_ERR(MINIMAL "dns:\n  rrl:\n    ipv4_prefix: 33\n", "t.yaml:7: dns.rrl.ipv4_prefix: ",
+		  "32");
+	PARSE_ERR(MINIMAL "dns:\n  rrl:\n    ipv6_prefix: 129\n", "t.yaml:7: dns.rrl.ipv6_prefix: ",
+		  "128");
+	PARSE_ERR(MINIMAL "dns:\n  rrl:\n    burst: 0\n", "t.yaml:7: dns.rrl.burst: ", "1");
+	PARSE_ERR(MINIMAL "dns:\n  rrl:\n    slip: -1\n", "t.yaml:7: dns.rrl.slip: ", "");
+	PARSE_ERR(MINIMAL "dns:\n  rrl:\n    window: 5\n", "t.yaml:7: ", "window");
 }
