@@ -415,6 +415,90 @@ static void rebase(struct edge_dns_compiled *c, __u32 base)
  * then do the names and zones (hash maps: each update is atomic) switch to
  * it. No query ever sees a mixed answer.
  */
+/*
+ * Bring a map from the old entries to the new (both sorted by key): write
+ * the new and changed ones, then delete the keys that are gone.
+ */
+static int sync_diff(int fd, const char *map, const char *old, size_t n_old, const char *new,
+		     size_t n, size_t esize, size_t ksize, size_t val_off,
+		     int (*cmp)(const void *, const void *), char *err, size_t errlen)
+{
+	size_t i = 0, j = 0, nu = 0, nd = 0, k;
+	char *upd, *del, *keys;
+	int ret = -ENOMEM, c;
+
+	upd = malloc((n + 1) * esize);
+	keys = malloc((n + 1) * ksize);
+	del = malloc((n_old + 1) * ksize);
+	if (!upd || !keys || !del)
+		goto out;
+	while (i < n_old || j < n) {
+		c = i == n_old ? 1 : j == n ? -1 : cmp(old + i * esize, new + j * esize);
+		if (c < 0) {
+			memcpy(del + nd++ * ksize, old + i++ * esize, ksize);
+		} else if (c > 0) {
+			memcpy(upd + nu++ * esize, new + j++ * esize, esize);
+		} else {
+			if (memcmp(old + i * esize + val_off, new + j * esize + val_off,
+				   esize - val_off))
+				memcpy(upd + nu++ * esize, new + j * esize, esize);
+			i++;
+			j++;
+		}
+	}
+	ret = write_entries(fd, map, upd, nu, esize, ksize, val_off, keys, err, errlen);
+	for (k = 0; k < nd && !ret; k++) {
+		if (bpf_map_delete_elem(fd, del + k * ksize) && errno != ENOENT) {
+			ret = -errno;
+			set_err(err, errlen, "removing stale entries of %s failed: %s", map,
+				strerror(-ret));
+		}
+	}
+	if (!ret && nu + nd)
+		pr_debug("maps: %s: %zu written, %zu deleted\n", map, nu, nd);
+out:
+	free(upd);
+	free(keys);
+	free(del);
+	return ret;
+}
+
+/*
+ * A geo map: against the shadow of what it holds when there is one, else
+ * a full write with a walk for stale entries (the first sync, which may
+ * adopt a pinned map from an earlier run).
+ */
+static int sync_geo(int fd, const char *map, const void *entries, size_t n, size_t esize,
+		    size_t ksize, size_t val_off, int (*cmp)(const void *, const void *),
+		    struct edge_geo_shadow *sh, char *err, size_t errlen)
+{
+	char *sorted;
+	int ret;
+
+	sorted = malloc((n + 1) * esize);
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, entries, n * esize);
+	qsort(sorted, n, esize, cmp); /* the key leads the entry */
+	if (sh->valid)
+		ret = sync_diff(fd, map, sh->entries, sh->n, sorted, n, esize, ksize, val_off, cmp,
+				err, errlen);
+	else
+		ret = sync_keyed(fd, map, sorted, n, esize, ksize, val_off, cmp, err, errlen);
+	free(sh->entries);
+	sh->entries = NULL;
+	sh->n = 0;
+	sh->valid = false;
+	if (ret) {
+		free(sorted);
+		return ret;
+	}
+	sh->entries = sorted;
+	sh->n = n;
+	sh->valid = true;
+	return 0;
+}
+
 static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
 {
 	struct edge_bpf *sk = dp->skel;
@@ -457,13 +541,14 @@ static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err
 	if (ret)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = sync_keyed(bpf_map__fd(sk->maps.edge_geo4), EDGE_MAP_GEO4, c.geo4, c.n_geo4,
-			 sizeof(*c.geo4), sizeof(c.geo4->key), offsetof(struct edge_geo4_entry, val),
-			 cmp_geo4, err, errlen);
+	ret = sync_geo(bpf_map__fd(sk->maps.edge_geo4), EDGE_MAP_GEO4, c.geo4, c.n_geo4,
+		       sizeof(*c.geo4), sizeof(c.geo4->key), offsetof(struct edge_geo4_entry, val),
+		       cmp_geo4, &dp->geo_shadow[0], err, errlen);
 	if (!ret)
-		ret = sync_keyed(bpf_map__fd(sk->maps.edge_geo6), EDGE_MAP_GEO6, c.geo6, c.n_geo6,
-				 sizeof(*c.geo6), sizeof(c.geo6->key),
-				 offsetof(struct edge_geo6_entry, val), cmp_geo6, err, errlen);
+		ret = sync_geo(bpf_map__fd(sk->maps.edge_geo6), EDGE_MAP_GEO6, c.geo6, c.n_geo6,
+			       sizeof(*c.geo6), sizeof(c.geo6->key),
+			       offsetof(struct edge_geo6_entry, val), cmp_geo6, &dp->geo_shadow[1],
+			       err, errlen);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!ret && c.n_geo4 + c.n_geo6 >= 1000)
 		pr_info("maps: geo prefixes written in %.0f ms\n",
@@ -671,6 +756,12 @@ void edge_dp_keep_attached(struct edge_dp *dp)
 
 void edge_dp_close(struct edge_dp *dp)
 {
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		free(dp->geo_shadow[i].entries);
+		dp->geo_shadow[i] = (struct edge_geo_shadow){};
+	}
 	edge_dp_detach(dp);
 	edge_lb_free(dp);
 	edge_bpf__destroy(dp->skel);

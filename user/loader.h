@@ -27,6 +27,17 @@ struct edge_attachment {
 	struct xdp_program *xprog;
 };
 
+/*
+ * The entries a geo map holds as last written, sorted by key: a reload
+ * then writes and deletes only what changed, instead of rewriting and
+ * walking LPM tries of hundreds of thousands of prefixes.
+ */
+struct edge_geo_shadow {
+	void *entries;
+	size_t n;
+	bool valid; /* false: the map's content is unknown (first sync, error) */
+};
+
 struct edge_dp {
 	struct edge_bpf *skel;
 	char pin_path[PATH_MAX];	/* empty: maps not pinned (tests) */
@@ -34,6 +45,7 @@ struct edge_dp {
 	size_t n_att;
 	__u32 dns_gen;			/* which half of the DNS arrays is live */
 	struct edge_lb_state *lb;	/* load balancer ids and tables (user/lb.c) */
+	struct edge_geo_shadow geo_shadow[2]; /* edge_geo4, edge_geo6 */
 	char *log_buf;			/* verifier log of the last load */
 	size_t log_size;
 };
