@@ -16,10 +16,16 @@
  * bpf_fib_lookup() reads: backends via a veth and a permanent neighbour.
  * Also printed: the conntrack map's memory per entry (the kernel's
  * memlock figure divided by max_entries).
+ *
+ * Second table, live frames (BPF_F_TEST_XDP_LIVE_FRAMES, ingress lbA, whose
+ * routes lead back out of lbA): the XDP_TX of the reflector and of the load
+ * balancer really transmit (to lbB, which runs xdp_pass), so both pay for
+ * the transmit, as on a NIC; the baseline is then xdp_drop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <getopt.h>
 #include <sched.h>
 #include <stdio.h>
@@ -61,6 +67,7 @@ struct path {
 };
 
 static struct edge_dp dp;
+static int live_ifindex; /* live-frames mode when set */
 static int no_checks; /* -x: for experiments with a modified program */
 
 static const char *const netns_setup[] = {
@@ -68,6 +75,7 @@ static const char *const netns_setup[] = {
 	"ip link add name lbA address 02:00:00:00:00:01 type veth peer name lbB",
 	"ip link set lbA up",
 	"ip link set lbB up",
+	"ip link set dev lbB xdpdrv obj build/xdp_pass.bpf.o sec xdp",
 	"sysctl -qw net.ipv4.conf.all.forwarding=1",
 	"ip addr add 203.0.113.1/24 dev lbA",
 	"ip neigh add 203.0.113.2 lladdr 02:00:00:00:00:aa dev lbA nud permanent",
@@ -164,16 +172,24 @@ static int run_path(struct path *pt)
 	struct edge_lb_counters c0, c1;
 	struct edge_stats s0, s1;
 	unsigned char out[512];
-	int i, fwd = field("reason_lb_redirect");
+	int i, fwd = field("reason_lb_redirect"), tx = field("reason_lb_tx");
 	__u64 d;
 
 	if (pt->check && (svc_read(&c0) || edge_stats_read(edge_dp_stats_fd(&dp), &s0)))
 		return -EIO;
 	for (i = 0; i < NFRAMES; i++) {
+		struct xdp_md md = {.data_end = pt->frames[i].len, .ingress_ifindex = live_ifindex};
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pt->frames[i].b,
 			    .data_size_in = pt->frames[i].len, .data_out = out,
 			    .data_size_out = sizeof(out), .repeat = 1);
 
+		if (live_ifindex) {
+			o.data_out = NULL;
+			o.data_size_out = 0;
+			o.ctx_in = &md;
+			o.ctx_size_in = sizeof(md);
+			o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+		}
 		if (bpf_prog_test_run_opts(pt->prog_fd, &o))
 			return -errno;
 		pt->samples[pt->n++] = o.duration;
@@ -182,7 +198,8 @@ static int run_path(struct path *pt)
 		return 0;
 	if (svc_read(&c1) || edge_stats_read(edge_dp_stats_fd(&dp), &s1))
 		return -EIO;
-	d = edge_stat_get(&s1, fwd) - edge_stat_get(&s0, fwd);
+	d = edge_stat_get(&s1, fwd) - edge_stat_get(&s0, fwd) + edge_stat_get(&s1, tx) -
+	    edge_stat_get(&s0, tx);
 	if (d != NFRAMES) {
 		fprintf(stderr, "%s: %llu of %d calls forwarded: wrong path timed\n", pt->name,
 			(unsigned long long)d, NFRAMES);
@@ -234,15 +251,77 @@ static int load_simple(const char *file, struct bpf_object **obj)
 	return prog ? bpf_program__fd(prog) : -1;
 }
 
+static struct frame fsyn[NFRAMES], fack[NFRAMES];
+
+/*
+ * Time the paths in interleaved rounds and print the table. Every round
+ * has its own flows (first flow number base + r * NFRAMES): its SYNs are
+ * new to the conntrack, and its ACKs then hit the entries they made.
+ */
+static int measure(struct path *paths, size_t np, int rounds, int base_flow, const char *what,
+		   const char *base_name)
+{
+	__u64 med[8], base, refl;
+	size_t k;
+	int r;
+
+	for (k = 0; k < np; k++) {
+		paths[k].n = 0;
+		paths[k].samples = calloc((size_t)rounds * NFRAMES, sizeof(__u64));
+		if (!paths[k].samples)
+			return -1;
+	}
+	for (r = 0; r < rounds; r++) {
+		for (k = 0; k < NFRAMES; k++) {
+			build_frame(&fsyn[k], base_flow + r * NFRAMES + k, IPPROTO_TCP, 0x02);
+			build_frame(&fack[k], base_flow + r * NFRAMES + k, IPPROTO_TCP, 0x10);
+		}
+		for (k = 0; k < np; k++)
+			if (run_path(&paths[k])) {
+				fprintf(stderr, "%s failed\n", paths[k].name);
+				return -1;
+			}
+	}
+	for (k = 0; k < np; k++) {
+		qsort(paths[k].samples, paths[k].n, sizeof(__u64), cmp_u64);
+		med[k] = paths[k].samples[paths[k].n / 2];
+		free(paths[k].samples);
+	}
+	base = med[0];
+	refl = med[1] > base ? med[1] - base : 1;
+	printf("%s, %d rounds x %d distinct flows;\nmedian kernel-measured ns per call; "
+	       "net = minus the %s baseline\n\n",
+	       what, rounds, NFRAMES, base_name);
+	printf("%-24s %10s %10s %14s %14s\n", "path", "ns/call", "net ns", "x reflector",
+	       "x refl (gross)");
+	for (k = 0; k < np; k++) {
+		__u64 net = med[k] > base ? med[k] - base : 0;
+
+		if (!k)
+			printf("%-24s %10llu %10s %14s %14s\n", paths[k].name,
+			       (unsigned long long)med[k], "-", "-", "-");
+		else if (med[1] > base)
+			printf("%-24s %10llu %10llu %14.2f %14.2f\n", paths[k].name,
+			       (unsigned long long)med[k], (unsigned long long)net,
+			       (double)net / (double)refl, (double)med[k] / (double)med[1]);
+		else /* the reflector is below the clock's resolution: no net ratio */
+			printf("%-24s %10llu %10llu %14s %14.2f\n", paths[k].name,
+			       (unsigned long long)med[k], (unsigned long long)net, "n/a",
+			       (double)med[k] / (double)med[1]);
+	}
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static struct frame fsyn[NFRAMES], fack[NFRAMES], fudp[NFRAMES];
-	struct bpf_object *pass_obj, *refl_obj;
+	static struct frame fudp[NFRAMES];
+	struct bpf_object *pass_obj, *refl_obj, *drop_obj;
+	int drop_fd;
 	int rounds = 5, opt, r, i, rc = 1;
 	struct edge_config cfg;
 	char err[8192];
 	size_t k, np;
-	__u64 med[8], base, refl;
 	long long mem;
 
 	while ((opt = getopt(argc, argv, "r:x")) != -1) {
@@ -277,8 +356,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if ((i = load_simple("build/xdp_pass.bpf.o", &pass_obj)) < 0 ||
-	    (r = load_simple("build/reflector.bpf.o", &refl_obj)) < 0) {
-		fprintf(stderr, "loading build/{xdp_pass,reflector}.bpf.o failed\n");
+	    (r = load_simple("build/reflector.bpf.o", &refl_obj)) < 0 ||
+	    (drop_fd = load_simple("build/xdp_drop.bpf.o", &drop_obj)) < 0) {
+		fprintf(stderr, "loading build/{xdp_pass,reflector,xdp_drop}.bpf.o failed\n");
 		return 1;
 	}
 	for (k = 0; k < NFRAMES; k++)
@@ -296,53 +376,16 @@ int main(int argc, char **argv)
 		 .check = CHECK_ACK},
 	};
 	np = sizeof(paths) / sizeof(paths[0]);
-	for (k = 0; k < np; k++) {
-		paths[k].samples = calloc((size_t)rounds * NFRAMES, sizeof(__u64));
-		if (!paths[k].samples)
-			return 1;
-	}
-	/*
-	 * Interleaved rounds. Every round has its own flows: its SYNs are
-	 * new to the conntrack, and its ACKs then hit the entries they made.
-	 */
-	for (r = 0; r < rounds; r++) {
-		for (k = 0; k < NFRAMES; k++) {
-			build_frame(&fsyn[k], r * NFRAMES + k, IPPROTO_TCP, 0x02);
-			build_frame(&fack[k], r * NFRAMES + k, IPPROTO_TCP, 0x10);
-		}
-		for (k = 0; k < np; k++)
-			if (run_path(&paths[k])) {
-				fprintf(stderr, "%s failed\n", paths[k].name);
-				goto out;
-			}
-	}
-	for (k = 0; k < np; k++) {
-		qsort(paths[k].samples, paths[k].n, sizeof(__u64), cmp_u64);
-		med[k] = paths[k].samples[paths[k].n / 2];
-	}
-	base = med[0];
-	refl = med[1] > base ? med[1] - base : 1;
-	printf("load balancer: BPF_PROG_TEST_RUN, repeat=1 on fresh input, %d rounds x %d "
-	       "distinct flows;\nmedian kernel-measured ns per call; net = minus the XDP_PASS "
-	       "baseline\n\n",
-	       rounds, NFRAMES);
-	printf("%-24s %10s %10s %14s %14s\n", "path", "ns/call", "net ns", "x reflector",
-	       "x refl (gross)");
-	for (k = 0; k < np; k++) {
-		__u64 net = med[k] > base ? med[k] - base : 0;
-
-		if (!k)
-			printf("%-24s %10llu %10s %14s %14s\n", paths[k].name,
-			       (unsigned long long)med[k], "-", "-", "-");
-		else if (med[1] > base)
-			printf("%-24s %10llu %10llu %14.2f %14.2f\n", paths[k].name,
-			       (unsigned long long)med[k], (unsigned long long)net,
-			       (double)net / (double)refl, (double)med[k] / (double)med[1]);
-		else /* the reflector is below the clock's resolution: no net ratio */
-			printf("%-24s %10llu %10llu %14s %14.2f\n", paths[k].name,
-			       (unsigned long long)med[k], (unsigned long long)net, "n/a",
-			       (double)med[k] / (double)med[1]);
-	}
+	if (measure(paths, np, rounds, 0, "(a) BPF_PROG_TEST_RUN, repeat=1 on fresh input",
+		    "XDP_PASS"))
+		goto out;
+	live_ifindex = if_nametoindex("lbA");
+	paths[0].name = "xdp_drop (baseline)";
+	paths[0].prog_fd = drop_fd;
+	if (!live_ifindex ||
+	    measure(paths, np, rounds, 20000,
+		    "(c) live frames (XDP_TX really sent), repeat=1 on fresh input", "XDP_DROP"))
+		goto out;
 	printf("\ncounters checked: every SYN call added a new flow and an encap; every ACK "
 	       "call an encap\nwith no new flow, no miss and no insert (a conntrack hit).\n");
 	mem = map_memlock(bpf_map__fd(dp.skel->maps.edge_lb_conns));
@@ -357,5 +400,6 @@ out:
 	edge_config_free(&cfg);
 	bpf_object__close(pass_obj);
 	bpf_object__close(refl_obj);
+	bpf_object__close(drop_obj);
 	return rc;
 }
