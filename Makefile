@@ -146,6 +146,7 @@ $(BUILD)/lb_bench: $(BUILD)/obj/bench_lb_bench.o $(LIB_OBJS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)scripts/bench-dns.sh
+	$(Q)scripts/bench-qps.sh
 	$(Q)$(BUILD)/maglev_bench
 	$(Q)$(BUILD)/lb_bench
 
