@@ -58,7 +58,9 @@ start_knotd()
 	local ns=$1 conf=$2 log=$3 n=100 zone ok
 	shift 3
 
-	in_ns "$ns" "$KNOTD" -c "$conf" >"$log" 2>&1 </dev/null &
+	# nsenter itself, not the in_ns function: a backgrounded function is a
+	# subshell, and $! would be that shell instead of knotd.
+	nsenter --net="/run/netns/$ns" "$KNOTD" -c "$conf" >"$log" 2>&1 </dev/null &
 	KNOT_PID=$!
 	PIDS+=("$KNOT_PID")
 	while [ "$n" -gt 0 ]; do
@@ -128,7 +130,7 @@ start_nsd()
 {
 	local ns=$1 conf=$2 log=$3 addr=$4 zone=$5 n=100
 
-	in_ns "$ns" "$NSD" -d -c "$conf" >"$log" 2>&1 </dev/null &
+	nsenter --net="/run/netns/$ns" "$NSD" -d -c "$conf" >"$log" 2>&1 </dev/null &
 	NSD_PID=$!
 	PIDS+=("$NSD_PID")
 	while [ "$n" -gt 0 ]; do
