@@ -43,11 +43,13 @@ static void log_geo(const struct edge_config *cfg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: anyedged -c CONFIG [--check-config | --emit-zone DIR] [--keep-attached] [-v]\n"
+	fprintf(f, "Usage: anyedged -c CONFIG [--check-config | --emit-zone DIR] [--keep-attached] [--takeover] [-v]\n"
 		   "  -c, --config FILE   YAML configuration\n"
 		   "      --check-config  validate the configuration and exit\n"
 		   "      --emit-zone DIR write DIR/<zone>.zone (RFC 1035) for every zone and exit\n"
 		   "      --keep-attached leave the XDP program attached at exit (maps pinned)\n"
+		   "      --takeover      planned restart: take the running anyedged's state,\n"
+		   "                      program and tun lease over; nothing is withdrawn\n"
 		   "  -v, --verbose       debug logging (libbpf/libxdp messages too)\n"
 		   "  -h, --help          this text\n");
 }
@@ -59,6 +61,7 @@ static int parse_args(struct edged *d, int argc, char **argv)
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "emit-zone", required_argument, NULL, 'Z' },
 		{ "keep-attached", no_argument, NULL, 'K' },
+		{ "takeover", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -78,6 +81,9 @@ static int parse_args(struct edged *d, int argc, char **argv)
 			break;
 		case 'K':
 			d->keep_attached = true;
+			break;
+		case 'T':
+			d->takeover = true;
 			break;
 		case 'v':
 			d->verbose = true;
@@ -411,6 +417,12 @@ int main(int argc, char **argv)
 	ret = check_interfaces(&d.cfg, err, sizeof(err));
 	if (ret)
 		goto err_cfg;
+	/* Before the maps: the predecessor must be gone (it keeps serving until then). */
+	if (d.takeover) {
+		ret = edged_pop_takeover(&d, err, sizeof(err));
+		if (ret)
+			goto err_cfg;
+	}
 	ret = edge_dp_load(&d.dp, &d.cfg, d.cfg.pin_path, err, sizeof(err));
 	if (ret)
 		goto err_cfg;

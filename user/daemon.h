@@ -70,6 +70,7 @@ struct edged {
 	struct edge_metrics *metrics;  /* Prometheus endpoint and its providers */
 	struct edged_pop *pop;	       /* health checks, PoP states, route signal (popd.h) */
 	bool keep_attached;	       /* --keep-attached: leave XDP attached at exit */
+	bool takeover;		       /* --takeover: planned restart (popd.h) */
 	uint64_t started_ms;	       /* edge_now_ms() at start */
 	time_t started_at;	       /* wall clock at start */
 	unsigned int n_reloads;	       /* successful reloads */

@@ -53,14 +53,17 @@ static bool same_sockaddr(const struct sockaddr_storage *a, const struct sockadd
 	return true;
 }
 
-/* The identity of a check: every field of its validated config. */
+/*
+ * The identity of a check: every field of its validated config but
+ * initial_up (how a check starts says nothing about what it checks).
+ */
 static bool same_check(const struct edge_check_cfg *a, const struct edge_check_cfg *b)
 {
 	return !strcmp(a->name, b->name) && a->type == b->type &&
 	       same_sockaddr(&a->addr, &b->addr) && same_sockaddr(&a->src, &b->src) &&
 	       a->interval_ms == b->interval_ms && a->fast_interval_ms == b->fast_interval_ms &&
 	       a->timeout_ms == b->timeout_ms && a->rise == b->rise && a->fall == b->fall &&
-	       a->initial_up == b->initial_up && !strcmp(a->http.path, b->http.path) &&
+	       !strcmp(a->http.path, b->http.path) &&
 	       !strcmp(a->http.host, b->http.host) && a->http.status == b->http.status &&
 	       !strcmp(a->http.expect, b->http.expect) && !strcmp(a->dns.name, b->dns.name) &&
 	       a->dns.qtype == b->dns.qtype && a->dns.rcode == b->dns.rcode &&
@@ -100,11 +103,17 @@ static const struct edge_mon_pool *group_find(const struct edge_mon *mon, bool s
 bool edge_mon_initial_up(const struct edge_mon *mon, const struct edge_cfg_pool *pool)
 {
 	const struct edge_mon_pool *mp;
+	size_t i, n = 0;
 
 	if (!pool->n_checks)
 		return pool->up;
 	mp = edge_mon_pool_find(mon, pool->name);
-	return mp && mp->min_up ? mp->up : false;
+	if (mp && mp->min_up)
+		return mp->up;
+	/* New to the monitor: its checks start DOWN, or initial_up. */
+	for (i = 0; i < pool->n_checks; i++)
+		n += pool->checks[i].check.initial_up;
+	return n >= pool->min_up;
 }
 
 /* Recount one pool; report a change. */
@@ -206,7 +215,15 @@ static void group_srcs(const struct edge_mon *mon, const struct edge_config *cfg
 		g[n].n_checks = svc->n_checks;
 		g[n].min_up = svc->n_checks ? svc->min_up : 0;
 		old = group_find(mon, true, g[n].name);
-		g[n].up = old && old->min_up ? old->up : !svc->n_checks;
+		if (old && old->min_up) {
+			g[n].up = old->up;
+		} else {
+			size_t k, u = 0;
+
+			for (k = 0; k < svc->n_checks; k++)
+				u += svc->checks[k].check.initial_up;
+			g[n].up = !svc->n_checks || u >= svc->min_up;
+		}
 	}
 }
 
@@ -317,15 +334,16 @@ int edge_mon_apply(struct edge_mon *mon, const struct edge_config *cfg, __u64 no
 	for (i = 0; i < n && mon->on_backend; i++)
 		if (checks[i]->has_backend)
 			mon->on_backend(mon->arg, checks[i]);
-	/* Recount, reporting against what the map was written with. */
+	/*
+	 * Recount every group first, then report against what the map was
+	 * written with: a callback must see all groups as they now are.
+	 */
 	for (i = 0; i < ng; i++) {
 		struct edge_mon_pool *pl = &pools[i];
 		size_t up = 0;
 
 		if (!pl->min_up) {
 			pl->up = pl->service ? true : pl->up;
-			if (pl->up != src[i].up && mon->on_pool)
-				mon->on_pool(mon->arg, pl);
 			continue;
 		}
 		for (j = 0; j < n; j++)
@@ -336,10 +354,11 @@ int edge_mon_apply(struct edge_mon *mon, const struct edge_config *cfg, __u64 no
 		if (pl->up != src[i].up) {
 			pl->transitions++;
 			pl->last_change_ms = now;
-			if (mon->on_pool)
-				mon->on_pool(mon->arg, pl);
 		}
 	}
+	for (i = 0; i < ng && mon->on_pool; i++)
+		if (pools[i].up != src[i].up)
+			mon->on_pool(mon->arg, &pools[i]);
 	free(src);
 	return 0;
 

@@ -183,6 +183,15 @@ bool edge_pop_set_override(struct edge_pop *p, enum edge_pop_override ovr, __u64
 	return evaluate(p, p->guard_input, now);
 }
 
+void edge_pop_adopt_announced(struct edge_pop *p, __u64 now)
+{
+	p->state = EDGE_POP_ANNOUNCED;
+	p->ever_announced = true;
+	p->announced_since = now;
+	p->last_change_ms = now;
+	snprintf(p->why, sizeof(p->why), "adopted announced from the predecessor (planned restart)");
+}
+
 bool edge_pop_drain(struct edge_pop *p, __u64 now)
 {
 	if (p->state != EDGE_POP_ANNOUNCED)

@@ -79,6 +79,8 @@ void edge_pop_set_cfg(struct edge_pop *p, const struct edge_pop_cfg *cfg);
 bool edge_pop_update(struct edge_pop *p, bool healthy, bool guard, __u64 now_ms);
 /* Set the override and re-evaluate; true when the state changed. */
 bool edge_pop_set_override(struct edge_pop *p, enum edge_pop_override ovr, __u64 now_ms);
+/* Start ANNOUNCED: a predecessor announced it (planned restart). */
+void edge_pop_adopt_announced(struct edge_pop *p, __u64 now_ms);
 /* ANNOUNCED -> DRAINING (shutdown); true when it was announced. */
 bool edge_pop_drain(struct edge_pop *p, __u64 now_ms);
 /* DRAINING or ANNOUNCED -> WITHDRAWN at the end of a drain (not a flap). */

@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -26,6 +31,7 @@
 #define RATE_STEP_MS 200  /* VIP packet-rate sampling while draining */
 
 static void register_views(struct edged *d);
+static void handover_listen(struct edged_pop *pp);
 
 struct edged_prefix {
 	struct edge_cfg_anycast ac;
@@ -44,6 +50,15 @@ struct edged_pop {
 	struct edge_timer *tick;
 	struct edge_timer *hold_timer; /* one-shot: the next hold-down expiry */
 	bool guard;
+	bool started;
+	/* planned restart: the old side */
+	int handover_listen;	/* unix socket at <control.socket>.handover, or -1 */
+	char handover_path[108];
+	bool handed_over;	/* state and lease sent: exit without withdrawing */
+	/* planned restart: the new side (edged_pop_takeover) */
+	char (*adopt_prefixes)[EDGE_CFG_PROTO_LEN];
+	size_t n_adopt_prefixes;
+	int adopt_lease_fd;
 };
 
 static struct edge_pop_cfg pop_cfg(const struct edge_config *cfg,
@@ -224,12 +239,22 @@ static void on_tick(struct edge_loop *loop, struct edge_timer *t, void *arg)
 
 void edged_pop_prepare(struct edged *d, struct edge_config *cfg)
 {
-	size_t i;
+	size_t i, j, n;
 
-	for (i = 0; i < cfg->n_pools; i++)
-		if (cfg->pools[i].n_checks)
-			cfg->pools[i].up =
-				d->pop ? edge_mon_initial_up(&d->pop->mon, &cfg->pools[i]) : false;
+	for (i = 0; i < cfg->n_pools; i++) {
+		struct edge_cfg_pool *pl = &cfg->pools[i];
+
+		if (!pl->n_checks)
+			continue;
+		if (d->pop && d->pop->started) {
+			pl->up = edge_mon_initial_up(&d->pop->mon, pl);
+			continue;
+		}
+		/* Starting: checks start DOWN, or UP as the predecessor had them. */
+		for (j = n = 0; j < pl->n_checks; j++)
+			n += pl->checks[j].check.initial_up;
+		pl->up = n >= pl->min_up;
+	}
 }
 
 /* Make the prefixes those of d->cfg, keeping each one's state by prefix. */
@@ -253,8 +278,15 @@ static int set_prefixes(struct edged_pop *pp)
 		if (j < pp->n_pfx) {
 			np[i].pop = pp->pfx[j].pop;
 			edge_pop_set_cfg(&np[i].pop, &pc);
-		} else {
-			edge_pop_init(&np[i].pop, &pc, now);
+			continue;
+		}
+		edge_pop_init(&np[i].pop, &pc, now);
+		for (j = 0; j < pp->n_adopt_prefixes; j++) {
+			if (strcmp(pp->adopt_prefixes[j], np[i].ac.prefix))
+				continue;
+			/* Announced by the predecessor: go on from there. */
+			edge_pop_adopt_announced(&np[i].pop, now);
+			break;
 		}
 	}
 	free(pp->pfx);
@@ -269,9 +301,14 @@ int edged_pop_start(struct edged *d)
 	size_t i;
 	int ret;
 
-	pp = calloc(1, sizeof(*pp));
-	if (!pp)
-		return -ENOMEM;
+	pp = d->pop; /* edged_pop_takeover() made it */
+	if (!pp) {
+		pp = calloc(1, sizeof(*pp));
+		if (!pp)
+			return -ENOMEM;
+		pp->adopt_lease_fd = -1;
+	}
+	pp->handover_listen = -1;
 	pp->d = d;
 	pp->h = edge_health_new();
 	if (!pp->h) {
@@ -290,9 +327,16 @@ int edged_pop_start(struct edged *d)
 		goto err_fd;
 	}
 	d->pop = pp;
+	if (pp->adopt_lease_fd >= 0) {
+		ret = edge_route_adopt_lease(pp->route, pp->adopt_lease_fd);
+		if (ret)
+			goto err_route;
+		pp->adopt_lease_fd = -1;
+	}
 	ret = set_prefixes(pp);
 	if (!ret)
-		ret = edge_route_set_prefixes(pp->route, &d->cfg);
+		ret = edge_route_set_prefixes_adopted(pp->route, &d->cfg, pp->adopt_prefixes,
+						      pp->n_adopt_prefixes);
 	if (!ret)
 		ret = edge_mon_apply(&pp->mon, &d->cfg, edge_now_ms());
 	if (ret)
@@ -311,6 +355,11 @@ int edged_pop_start(struct edged *d)
 		pp->mon.n_checks, pp->mon.n_pools, pp->n_pfx,
 		edge_route_backend_str(d->cfg.route.backend));
 	register_views(d);
+	pp->started = true;
+	free(pp->adopt_prefixes);
+	pp->adopt_prefixes = NULL;
+	pp->n_adopt_prefixes = 0;
+	handover_listen(pp);
 	evaluate(pp);
 	return 0;
 
@@ -324,7 +373,11 @@ err_fd:
 err_health:
 	edge_health_free(pp->h);
 err_free:
+	if (pp->adopt_lease_fd >= 0)
+		close(pp->adopt_lease_fd);
+	free(pp->adopt_prefixes);
 	free(pp);
+	d->pop = NULL;
 	pr_warn("health/route start failed: %s\n", strerror(-ret));
 	return ret;
 }
@@ -423,6 +476,10 @@ void edged_pop_shutdown(struct edged *d)
 
 	if (!pp || !pp->n_pfx)
 		return;
+	if (pp->handed_over) {
+		pr_info("handed over: leaving every prefix as it is to the successor\n");
+		return;
+	}
 	edge_loop_resume(d->loop);
 	edge_loop_timer_del(d->loop, pp->tick); /* no more health decisions */
 	pp->tick = NULL;
@@ -472,6 +529,14 @@ void edged_pop_free(struct edged *d)
 		edge_loop_timer_del(d->loop, pp->tick);
 	if (pp->hold_timer)
 		edge_loop_timer_del(d->loop, pp->hold_timer);
+	if (pp->handover_listen >= 0) {
+		edge_loop_del_fd(d->loop, pp->handover_listen);
+		close(pp->handover_listen);
+		unlink(pp->handover_path);
+	}
+	if (pp->adopt_lease_fd >= 0)
+		close(pp->adopt_lease_fd);
+	free(pp->adopt_prefixes);
 	edge_mon_free(&pp->mon);
 	edge_loop_del_fd(d->loop, edge_health_fd(pp->h));
 	edge_health_free(pp->h);
@@ -743,4 +808,237 @@ static void register_views(struct edged *d)
 		pr_warn("control: cannot register the anycast/health status sections\n");
 	if (d->metrics && edge_metrics_register(d->metrics, "route", metrics_route, d))
 		pr_warn("metrics: cannot register the route provider\n");
+}
+
+/*
+ * Planned restart without withdrawal. The running daemon listens on
+ * <control.socket>.handover (SOCK_SEQPACKET, root-only like the control
+ * socket). `anyedged --takeover` connects there before it touches
+ * anything: it gets one message -- "announced PREFIX" and "up CHECK"
+ * lines -- with the tun lease fd (SCM_RIGHTS), and the old daemon stops
+ * without draining, withdrawing or detaching. The connection closes when
+ * the old process is gone (its control socket with it). The new one then
+ * syncs the pinned maps, replaces the attached program atomically
+ * (loader: XDP_FLAGS_REPLACE), adopts the lease, and starts its checks UP
+ * where the old ones were UP and its prefixes announced where they were:
+ * the upstream sees no withdrawal, and no packet meets a detached NIC.
+ */
+#define HANDOVER_MSG_MAX (64 * 1024)
+#define HANDOVER_WAIT_MS 10000
+
+static int handover_path(const struct edged *d, char *out, size_t size)
+{
+	if ((size_t)snprintf(out, size, "%s.handover", d->cfg.control.socket) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static void on_handover(struct edge_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct edged_pop *pp = arg;
+	char buf[CMSG_SPACE(sizeof(int))] = {}, *msg;
+	struct iovec iov;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+	size_t i, len = 0;
+	int c, lfd;
+
+	(void)events;
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	msg = malloc(HANDOVER_MSG_MAX);
+	if (!msg) {
+		close(c);
+		return;
+	}
+	len += snprintf(msg + len, HANDOVER_MSG_MAX - len, "anyedge-handover 1\n");
+	for (i = 0; i < pp->n_pfx && len < HANDOVER_MSG_MAX - 128; i++)
+		if (pp->pfx[i].pop.state != EDGE_POP_WITHDRAWN)
+			len += snprintf(msg + len, HANDOVER_MSG_MAX - len, "announced %s\n",
+					pp->pfx[i].ac.prefix);
+	for (i = 0; i < pp->mon.n_checks && len < HANDOVER_MSG_MAX - 128; i++)
+		if (pp->mon.checks[i]->c->st.up)
+			len += snprintf(msg + len, HANDOVER_MSG_MAX - len, "up %s\n",
+					pp->mon.checks[i]->c->cfg.name);
+	iov.iov_base = msg;
+	iov.iov_len = len;
+	lfd = edge_route_lease_fd(pp->route);
+	if (lfd >= 0) {
+		mh.msg_control = buf;
+		mh.msg_controllen = sizeof(buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &lfd, sizeof(int));
+	}
+	if (sendmsg(c, &mh, MSG_NOSIGNAL) < 0) {
+		pr_warn("handover: sending the state failed: %s; staying\n", strerror(errno));
+		close(c);
+		free(msg);
+		return;
+	}
+	free(msg);
+	pr_info("handover: state and lease sent to the successor; exiting without withdrawing\n");
+	pp->handed_over = true;
+	pp->d->keep_attached = true;
+	/*
+	 * c stays open on purpose until this process is gone: its close is
+	 * how the successor knows that our control socket is free.
+	 */
+	edge_loop_stop(loop, 0);
+}
+
+static void handover_listen(struct edged_pop *pp)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (handover_path(pp->d, pp->handover_path, sizeof(pp->handover_path)) ||
+	    strlen(pp->handover_path) >= sizeof(sa.sun_path)) {
+		pr_warn("handover: %s.handover is too long a path; no planned restart\n",
+			pp->d->cfg.control.socket);
+		return;
+	}
+	strcpy(sa.sun_path, pp->handover_path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	/* We hold the control socket, so a file here is a dead predecessor's. */
+	unlink(sa.sun_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(sa.sun_path, 0600) ||
+	    listen(fd, 1) || edge_loop_add_fd(pp->d->loop, fd, EPOLLIN, on_handover, pp)) {
+		pr_warn("handover: cannot listen on %s: %s; no planned restart\n", sa.sun_path,
+			strerror(errno));
+		close(fd);
+		return;
+	}
+	pp->handover_listen = fd;
+}
+
+bool edged_pop_handed_over(const struct edged *d)
+{
+	return d->pop && d->pop->handed_over;
+}
+
+/* Mark the checks named in an "up NAME" line as starting UP. */
+static void adopt_check_up(struct edge_config *cfg, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_pools; i++)
+		for (j = 0; j < cfg->pools[i].n_checks; j++)
+			if (!strcmp(cfg->pools[i].checks[j].check.name, name))
+				cfg->pools[i].checks[j].check.initial_up = true;
+	for (i = 0; i < cfg->n_services; i++)
+		for (j = 0; j < cfg->services[i].n_checks; j++)
+			if (!strcmp(cfg->services[i].checks[j].check.name, name))
+				cfg->services[i].checks[j].check.initial_up = true;
+}
+
+int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char cbuf[CMSG_SPACE(sizeof(int))], *msg = NULL, *line, *save;
+	struct edged_pop *pp;
+	struct iovec iov;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm;
+	struct pollfd pfd;
+	__u64 t0 = edge_now_ms();
+	ssize_t n;
+	size_t cap = 0;
+	int fd = -1, ret;
+	char junk;
+
+	if (handover_path(d, sa.sun_path, sizeof(sa.sun_path))) {
+		snprintf(err, errlen, "takeover: %s.handover is too long a path",
+			 d->cfg.control.socket);
+		return -ENAMETOOLONG;
+	}
+	pp = calloc(1, sizeof(*pp));
+	msg = malloc(HANDOVER_MSG_MAX + 1);
+	if (!pp || !msg) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	pp->adopt_lease_fd = -1;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		ret = -errno;
+		snprintf(err, errlen, "takeover: cannot reach the running anyedged at %s: %s",
+			 sa.sun_path, strerror(errno));
+		goto err;
+	}
+	iov.iov_base = msg;
+	iov.iov_len = HANDOVER_MSG_MAX;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, HANDOVER_WAIT_MS) != 1) {
+		ret = -ETIMEDOUT;
+		snprintf(err, errlen, "takeover: no state from %s within %d ms", sa.sun_path,
+			 HANDOVER_WAIT_MS);
+		goto err;
+	}
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n <= 0) {
+		ret = n < 0 ? -errno : -ECONNRESET;
+		snprintf(err, errlen, "takeover: reading the state: %s", strerror(-ret));
+		goto err;
+	}
+	msg[n] = '\0';
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&pp->adopt_lease_fd, CMSG_DATA(cm), sizeof(int));
+	if (strncmp(msg, "anyedge-handover 1\n", 19)) {
+		ret = -EPROTO;
+		snprintf(err, errlen, "takeover: %s speaks another handover protocol",
+			 sa.sun_path);
+		goto err;
+	}
+	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "up ", 3)) {
+			adopt_check_up(&d->cfg, line + 3);
+		} else if (!strncmp(line, "announced ", 10) &&
+			   strlen(line + 10) < EDGE_CFG_PROTO_LEN) {
+			void *tmp;
+
+			if (pp->n_adopt_prefixes == cap) {
+				cap = cap ? 2 * cap : 16;
+				tmp = realloc(pp->adopt_prefixes, cap * sizeof(*pp->adopt_prefixes));
+				if (!tmp) {
+					ret = -ENOMEM;
+					goto err;
+				}
+				pp->adopt_prefixes = tmp;
+			}
+			strcpy(pp->adopt_prefixes[pp->n_adopt_prefixes++], line + 10);
+		}
+	}
+	/* Until the predecessor is gone, its control socket is in the way. */
+	pfd.events = POLLIN;
+	while (edge_now_ms() - t0 < HANDOVER_WAIT_MS) {
+		if (poll(&pfd, 1, 100) == 1 && recv(fd, &junk, 1, 0) <= 0)
+			break;
+	}
+	close(fd);
+	free(msg);
+	pr_info("takeover: adopted %zu announced prefixes%s from the predecessor in %llu ms\n",
+		pp->n_adopt_prefixes, pp->adopt_lease_fd >= 0 ? " and the lease" : "",
+		(unsigned long long)(edge_now_ms() - t0));
+	d->pop = pp;
+	return 0;
+
+err:
+	if (fd >= 0)
+		close(fd);
+	if (pp && pp->adopt_lease_fd >= 0)
+		close(pp->adopt_lease_fd);
+	if (pp)
+		free(pp->adopt_prefixes);
+	free(pp);
+	free(msg);
+	return ret;
 }

@@ -40,6 +40,17 @@ void edged_pop_overrides_changed(struct edged *d);
 void edged_pop_shutdown(struct edged *d);
 void edged_pop_free(struct edged *d);
 
+/*
+ * Planned restart (anyedged --takeover), before anything else touches the
+ * maps: fetch the running daemon's announced prefixes, UP checks and tun
+ * lease over <control.socket>.handover, and wait until it has exited
+ * without withdrawing. Marks those checks initial_up in d->cfg. 0 or
+ * -errno with the cause in err.
+ */
+int edged_pop_takeover(struct edged *d, char *err, size_t errlen);
+/* The old side: the state went to a successor; exit without withdrawing or detaching. */
+bool edged_pop_handed_over(const struct edged *d);
+
 /* Read-only views for `anyedgectl status` and metrics. Pointers stay valid until the next loop round. */
 
 struct edged_prefix_status {

@@ -548,7 +548,29 @@ const struct edge_route_pfx *edge_route_get(const struct edge_route *rt, const c
 	return find(rt, prefix);
 }
 
+int edge_route_adopt_lease(struct edge_route *rt, int fd)
+{
+	char err[256];
+	int ret;
+
+	ret = edge_lease_adopt(&rt->lease, fd, err, sizeof(err));
+	if (ret) {
+		pr_warn("%s\n", err);
+		return ret;
+	}
+	rt->lease_on = true;
+	pr_info("lease: adopted tun interface %s (ifindex %d) from the predecessor\n",
+		rt->lease.ifname, rt->lease.ifindex);
+	return 0;
+}
+
 int edge_route_set_prefixes(struct edge_route *rt, const struct edge_config *cfg)
+{
+	return edge_route_set_prefixes_adopted(rt, cfg, NULL, 0);
+}
+
+int edge_route_set_prefixes_adopted(struct edge_route *rt, const struct edge_config *cfg,
+				    const char (*announced)[EDGE_CFG_PROTO_LEN], size_t n_ann)
 {
 	struct edge_route_pfx **np, *p;
 	char err[256];
@@ -614,9 +636,15 @@ int edge_route_set_prefixes(struct edge_route *rt, const struct edge_config *cfg
 		p->ac = *ac;
 		snprintf(p->drain_proto, sizeof(p->drain_proto), "%s_drain", ac->protocol);
 		p->want = EDGE_ROUTE_WITHDRAW;
+		for (j = 0; j < n_ann; j++)
+			if (!strcmp(announced[j], ac->prefix))
+				p->want = EDGE_ROUTE_ANNOUNCE;
 		p->hook_pidfd = -1;
 		rt->p[rt->n++] = p;
-		/* Assert withdrawn: BIRD may still have it from a previous run. */
+		/*
+		 * Assert it: withdrawn (BIRD may still have it from a previous
+		 * run), or announced as the predecessor left it.
+		 */
 		apply(rt, p);
 	}
 	for (j = 0; j < rt->n; j++) {

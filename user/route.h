@@ -101,6 +101,14 @@ void edge_route_free(struct edge_route *rt);
  * cause logged).
  */
 int edge_route_set_prefixes(struct edge_route *rt, const struct edge_config *cfg);
+/*
+ * The same, for a planned restart: the prefixes listed in announced[n]
+ * (adopted from the predecessor) start wanted announced, not withdrawn.
+ */
+int edge_route_set_prefixes_adopted(struct edge_route *rt, const struct edge_config *cfg,
+				    const char (*announced)[EDGE_CFG_PROTO_LEN], size_t n);
+/* Use fd, the predecessor's tun lease (handed over), as the lease. 0 or -errno. */
+int edge_route_adopt_lease(struct edge_route *rt, int fd);
 /* Signal want for prefix (canonical text). 0 or -ENOENT. */
 int edge_route_want(struct edge_route *rt, const char *prefix, enum edge_route_want want);
 /* The prefix's entry, or NULL. */

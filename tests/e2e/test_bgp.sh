@@ -210,8 +210,9 @@ setup()
 	ip -n "$NS_E" link set dev "$IF_E" up || return 1
 	ip -n "$NS_E" link set dev "$IF_EB" up || return 1
 	ip -n "$NS_B" link set dev "$IF_B" up || return 1
-	# Drain traffic reaches the edge's VIP whatever BGP says.
+	# Drain traffic and pings reach the edge's VIP whatever BGP says.
 	ip -n "$NS_U" route add 192.0.2.53/32 via 198.51.100.1 || return 1
+	ip -n "$NS_E" addr add 192.0.2.53/32 dev lo || return 1
 	write_bird_configs
 	write_daemon_config
 	# Route changes at the upstream, timed to the us where they happen.
@@ -240,13 +241,13 @@ test_prefixes_announced_after_rise()
 
 	up_has "$PFX_LEASE" && { fail "$PFX_LEASE announced before anyedged ran"; return; }
 	: >"$LOG"
-	start_daemon "$CONFIG" "$LOG" || { fail "anyedged did not start"; return; }
 	t0=$(now_ms)
+	start_daemon "$CONFIG" "$LOG" || { fail "anyedged did not start"; return; }
 	wait_up "$PFX_LEASE" present 10000 || { fail "$(log_tail "$PFX_LEASE never announced")"; return; }
 	wait_up "$PFX_STATIC" present 5000 || { fail "$(log_tail "$PFX_STATIC never announced")"; return; }
 	wait_up "$PFX_SVC" present 5000 || { fail "$(log_tail "$PFX_SVC never announced")"; return; }
 	sleep 0.1
-	echo "# in the upstream's FIB after: $PFX_LEASE $(fib_delta "" "$PFX_LEASE" "$t0") ms, $PFX_STATIC $(fib_delta "" "$PFX_STATIC" "$t0") ms after anyedged said ready (first check within 200 ms, rise 2)"
+	echo "# in the upstream's FIB after: $PFX_LEASE $(fib_delta "" "$PFX_LEASE" "$t0") ms, $PFX_STATIC $(fib_delta "" "$PFX_STATIC" "$t0") ms after anyedged started (BPF load, first check within 200 ms, rise 2)"
 	ip -n "$NS_E" link show "$LEASE_IF" >/dev/null 2>&1 || fail "lease interface $LEASE_IF missing"
 }
 
@@ -416,16 +417,61 @@ test_kill_9_withdraws_lease_within_100ms()
 	# A static protocol is fail-open (BIRD keeps it): the lease is the fail-closed path.
 }
 
+test_planned_restart_never_withdraws()
+{
+	local t0 old new n=150 ifindex loss
+
+	: >"$LOG.2"
+	start_daemon "$CONFIG" "$LOG.2" || { fail "anyedged did not restart after kill -9"; return; }
+	LOG=$LOG.2
+	grep -q 'replaced the edge program a previous anyedged left' "$LOG" ||
+		{ fail "$(log_tail "the program left by kill -9 was not replaced")"; return; }
+	wait_up "$PFX_LEASE" present 10000 || { fail "$(log_tail "not announced after restart")"; return; }
+	wait_up "$PFX_STATIC" present 5000 || { fail "$(log_tail "static not announced")"; return; }
+	wait_up "$PFX_SVC" present 5000 || { fail "$(log_tail "$PFX_SVC not announced")"; return; }
+	ifindex=$(cat "/sys/class/net/$LEASE_IF/ifindex" 2>/dev/null ||
+		  ip -n "$NS_E" -o link show "$LEASE_IF" | cut -d: -f1)
+	old=$DAEMON_PID
+	# 100 pings/s to the VIP through the XDP program while it is replaced.
+	nsenter --net="/run/netns/$NS_U" ping -q -i 0.01 -w 4 192.0.2.53 >"$TMP/ping.out" 2>&1 &
+	PING_PID=$!
+	sleep 0.5
+	t0=$(now_ms)
+	: >"$LOG.3"
+	nsenter --net="/run/netns/$NS_E" "$BUILD/anyedged" -c "$CONFIG" --takeover \
+		>"$LOG.3" 2>&1 </dev/null &
+	new=$!
+	PIDS+=("$new")
+	while ! grep -qw ready "$LOG.3"; do
+		[ "$n" -gt 0 ] && alive "$new" || { LOG=$LOG.3; fail "$(log_tail "the successor did not start")"; return; }
+		sleep 0.1
+		n=$((n - 1))
+	done
+	DAEMON_PID=$new
+	LOG=$LOG.3
+	wait_gone "$old" 50 || { fail "the predecessor did not exit"; return; }
+	wait "$old" || { fail "the predecessor exited with status $?"; return; }
+	wait "$PING_PID"
+	PING_PID=
+	sleep 0.5
+	loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$TMP/ping.out")
+	echo "# planned restart (--takeover): successor ready $(($(now_ms) - t0)) ms after it started ($(sed -n 's/.*takeover: adopted .* in \([0-9]*\) ms/\1/p' "$LOG") ms handover); withdrawals seen upstream: $PFX_LEASE $(fib_delta Deleted "$PFX_LEASE" "$t0"), $PFX_STATIC $(fib_delta Deleted "$PFX_STATIC" "$t0"), $PFX_SVC $(fib_delta Deleted "$PFX_SVC" "$t0") (? = none); ping to the VIP: ${loss:-?}% loss"
+	for p in "$PFX_LEASE" "$PFX_STATIC" "$PFX_SVC"; do
+		[ "$(fib_delta Deleted "$p" "$t0")" = "?" ] ||
+			{ fail "$(log_tail "$p was withdrawn during the planned restart")"; return; }
+		up_has "$p" || { fail "$(log_tail "$p not announced after the restart")"; return; }
+	done
+	[ "$(ip -n "$NS_E" -o link show "$LEASE_IF" | cut -d: -f1)" = "$ifindex" ] ||
+		fail "the lease interface was re-created"
+	[ "${loss:-x}" = 0 ] || fail "ping loss ${loss:-?}% during the restart"
+}
+
 test_sigterm_drains_with_graceful_shutdown_then_withdraws()
 {
 	local t0 seen=
 
-	: >"$LOG.2"
-	start_daemon "$CONFIG" "$LOG.2" || { fail "anyedged did not restart"; return; }
-	LOG=$LOG.2
-	wait_up "$PFX_LEASE" present 10000 || { fail "$(log_tail "not announced after restart")"; return; }
-	wait_up "$PFX_STATIC" present 5000 || { fail "$(log_tail "static not announced after restart")"; return; }
-	up_has "$PFX_LEASE" || { fail "lost"; return; }
+	daemon_running || { skip "anyedged not running"; return; }
+	up_has "$PFX_LEASE" || { fail "not announced"; return; }
 	# 50 packets/s to the VIP keep the drain above rate_pps until its 1.5 s timeout.
 	nsenter --net="/run/netns/$NS_U" ping -q -i 0.02 192.0.2.53 >/dev/null 2>&1 &
 	PING_PID=$!
@@ -453,6 +499,7 @@ TESTS=(test_bgp_session_established test_prefixes_announced_after_rise
        test_backend_down_withdraws_both_prefixes test_backend_back_reannounces_after_hold_down
        test_bird_configure_reasserted_within_one_tick
        test_guard_stay_reannounces_when_every_check_fails test_kill_9_withdraws_lease_within_100ms
+       test_planned_restart_never_withdraws
        test_sigterm_drains_with_graceful_shutdown_then_withdraws)
 if ! setup >"$TMP/setup.log" 2>&1; then
 	fail_all "setup failed: $(tail -n 1 "$TMP/setup.log")" "${TESTS[@]}"
