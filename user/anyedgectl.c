@@ -418,9 +418,9 @@ static void print_anycast(struct json_object *arr)
 		printf("  none\n");
 	for (i = 0; i < n; i++) {
 		p = json_object_array_get_idx(arr, i);
-		printf("  %-20s %-10s %s; %lld/%lld pools up (min %lld); signal %s%s%s",
+		printf("  %-20s %-10s %s; %lld/%lld pools+services up (min %lld); signal %s%s%s",
 		       jstr(p, "prefix"), jstr(p, "state"), jstr(p, "why"),
-		       (long long)jint(p, "pools_up"), (long long)jint(p, "pools"),
+		       (long long)jint(p, "deps_up"), (long long)jint(p, "deps"),
 		       (long long)jint(p, "min_healthy"), jstr(p, "signal"),
 		       *jstr(p, "signal_detail") ? " " : "", jstr(p, "signal_detail"));
 		if (strcmp(jstr(p, "override"), "auto") && *jstr(p, "override"))
