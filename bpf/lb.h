@@ -52,7 +52,7 @@ struct lb_choice {
 	struct edge_lb_backend be;
 	__u32 be_id;
 	__u32 svc_id;
-	__u32 hash;	/* outer source bits / IPv6 flow label */
+	__u32 hash; /* outer source bits / IPv6 flow label */
 	__u32 pad;
 	__u64 now;
 };
@@ -70,22 +70,22 @@ static __always_inline __u64 lb_rotl(__u64 x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
-#define LB_SIPROUND                                                    \
-	do {                                                           \
-		v0 += v1;                                              \
-		v1 = lb_rotl(v1, 13);                                  \
-		v1 ^= v0;                                              \
-		v0 = lb_rotl(v0, 32);                                  \
-		v2 += v3;                                              \
-		v3 = lb_rotl(v3, 16);                                  \
-		v3 ^= v2;                                              \
-		v0 += v3;                                              \
-		v3 = lb_rotl(v3, 21);                                  \
-		v3 ^= v0;                                              \
-		v2 += v1;                                              \
-		v1 = lb_rotl(v1, 17);                                  \
-		v1 ^= v2;                                              \
-		v2 = lb_rotl(v2, 32);                                  \
+#define LB_SIPROUND                   \
+	do {                          \
+		v0 += v1;             \
+		v1 = lb_rotl(v1, 13); \
+		v1 ^= v0;             \
+		v0 = lb_rotl(v0, 32); \
+		v2 += v3;             \
+		v3 = lb_rotl(v3, 16); \
+		v3 ^= v2;             \
+		v0 += v3;             \
+		v3 = lb_rotl(v3, 21); \
+		v3 ^= v0;             \
+		v2 += v1;             \
+		v1 = lb_rotl(v1, 17); \
+		v1 ^= v2;             \
+		v2 = lb_rotl(v2, 32); \
 	} while (0)
 
 /*
@@ -160,7 +160,7 @@ enum {
 #define EDGE_X_ENUM(n) LB_C_##n,
 	EDGE_LB_COUNTERS(EDGE_X_ENUM)
 #undef EDGE_X_ENUM
-	LB_C__NONE,
+		LB_C__NONE,
 };
 
 /* Count an event for the service and, when chosen, the backend. */
@@ -277,8 +277,9 @@ static __always_inline int lb_find_service(struct lb_choice *ch, const struct ed
  * ch->be and send it. The route is looked up first, so a failure leaves
  * the frame untouched for XDP_PASS.
  */
-static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p, struct lb_choice *ch,
-			     const struct edge_lb_config *c, __u32 inner_len)
+static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
+					 struct lb_choice *ch, const struct edge_lb_config *c,
+					 __u32 inner_len)
 {
 	struct bpf_fib_lookup fib = {};
 	struct edge_lb_nexthop *nh;
@@ -300,7 +301,8 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 	if (ch->be.v6) {
 		fib.family = LB_AF_INET6;
 		__builtin_memcpy(fib.ipv6_src, c->src6, 16);
-		fib.ipv6_src[3] = (c->src6[3] & ~c->src6_mask) | (bpf_htonl(ch->hash) & c->src6_mask);
+		fib.ipv6_src[3] =
+			(c->src6[3] & ~c->src6_mask) | (bpf_htonl(ch->hash) & c->src6_mask);
 		__builtin_memcpy(fib.ipv6_dst, ch->be.addr, 16);
 	} else {
 		fib.family = LB_AF_INET;
@@ -374,7 +376,8 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 		o->tos = 0;
 		o->tot_len = bpf_htons(outer_len + inner_len);
 		o->id = 0;
-		o->frag_off = bpf_htons(0x4000); /* DF: no fragments for the backend to reassemble */
+		o->frag_off =
+			bpf_htons(0x4000); /* DF: no fragments for the backend to reassemble */
 		o->ttl = LB_TTL;
 		o->protocol = IPPROTO_IPIP;
 		o->check = 0;
@@ -403,7 +406,7 @@ static __always_inline __u32 lb_inner_len(const struct edge_pkt *p)
 __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 {
 	void *data_end = (void *)(long)ctx->data_end;
-	struct lb_choice ch = { .be_id = EDGE_LB_NO_BACKEND };
+	struct lb_choice ch = {.be_id = EDGE_LB_NO_BACKEND};
 	struct edge_lb_flow_key k = {};
 	struct edge_lb_config *c;
 	struct edge_lb_conn *ct;
@@ -522,7 +525,7 @@ forward:
 __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 {
 	void *data_end = (void *)(long)ctx->data_end;
-	struct lb_choice ch = { .be_id = EDGE_LB_NO_BACKEND };
+	struct lb_choice ch = {.be_id = EDGE_LB_NO_BACKEND};
 	struct edge_lb_flow_key k = {};
 	struct edge_vip_key vip = {};
 	struct edge_lb_config *c;

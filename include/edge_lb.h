@@ -30,8 +30,8 @@
 #define EDGE_MAP_LB_NEXTHOP   "edge_lb_nexthop"
 
 #define EDGE_LB_MAX_SERVICES 256
-#define EDGE_LB_MAX_BACKENDS 4096   /* ids 0..4095; 16 bits in a conntrack entry */
-#define EDGE_LB_CONNS	     1048576 /* conntrack entries (LRU, per-CPU lists) */
+#define EDGE_LB_MAX_BACKENDS 4096	 /* ids 0..4095; 16 bits in a conntrack entry */
+#define EDGE_LB_CONNS	     1048576	 /* conntrack entries (LRU, per-CPU lists) */
 #define EDGE_LB_NO_BACKEND   0xffffffffu /* a table slot with nobody (all drained/down) */
 
 struct edge_lb_svc_key {
@@ -93,27 +93,27 @@ _Static_assert(sizeof(struct edge_lb_conn) == 16, "edge_lb_conn size");
 struct edge_lb_nexthop {
 	__u8 dmac[6];
 	__u8 smac[6];
-	__u32 ifindex;	   /* egress */
-	__u32 in_ifindex;  /* the ingress it was looked up from */
+	__u32 ifindex;	  /* egress */
+	__u32 in_ifindex; /* the ingress it was looked up from */
 	__u16 ok_len;
-	__u16 gen;	   /* the backend's generation */
+	__u16 gen; /* the backend's generation */
 	__u64 expires_ns;
 };
 _Static_assert(sizeof(struct edge_lb_nexthop) == 32, "edge_lb_nexthop size");
 
 struct edge_lb_config {
-	__u64 k0, k1;		/* SipHash-2-4 key of the flow hash (secret) */
+	__u64 k0, k1; /* SipHash-2-4 key of the flow hash (secret) */
 	__u64 udp_timeout_ns;
-	__u64 new_flow_ns;	/* 1e9 / new_flow_rate: credit per conntrack insert
-				 * (per CPU); 0 = no limit */
-	__u8 frag_drop;		/* fragments to a service VIP: 1 drop, 0 pass */
-	__u8 opt_drop;		/* IPv4 options to a service VIP: 1 drop, 0 pass */
-	__u8 enabled;		/* the daemon wrote this entry */
+	__u64 new_flow_ns; /* 1e9 / new_flow_rate: credit per conntrack insert
+			    * (per CPU); 0 = no limit */
+	__u8 frag_drop;	   /* fragments to a service VIP: 1 drop, 0 pass */
+	__u8 opt_drop;	   /* IPv4 options to a service VIP: 1 drop, 0 pass */
+	__u8 enabled;	   /* the daemon wrote this entry */
 	__u8 pad[5];
-	__be32 src4;		/* outer source prefix, IPv4 */
-	__be32 src4_mask;	/* host bits, network order */
-	__be32 src6[4];		/* outer source prefix, IPv6 */
-	__be32 src6_mask;	/* host bits of src6[3], network order */
+	__be32 src4;	  /* outer source prefix, IPv4 */
+	__be32 src4_mask; /* host bits, network order */
+	__be32 src6[4];	  /* outer source prefix, IPv6 */
+	__be32 src6_mask; /* host bits of src6[3], network order */
 	__u32 pad2;
 };
 _Static_assert(sizeof(struct edge_lb_config) == 72, "edge_lb_config size");
@@ -122,7 +122,7 @@ _Static_assert(sizeof(struct edge_lb_config) == 72, "edge_lb_config size");
  * Counters per service (VIP, proto, port) and per backend; the same
  * fields for both, named for bpftool and anyedgectl.
  */
-#define EDGE_LB_COUNTERS(X)                                                      \
+#define EDGE_LB_COUNTERS(X)                                                       \
 	X(packets)	  /* forwarded to a backend */                            \
 	X(bytes)	  /* of those packets, as received */                     \
 	X(new_flows)	  /* SYN, or UDP without a live entry: chosen by table */ \
@@ -130,7 +130,7 @@ _Static_assert(sizeof(struct edge_lb_config) == 72, "edge_lb_config size");
 	X(lru_inserts)	  /* conntrack entries written */                         \
 	X(encap_failures) /* no route/neighbour, too big, no headroom: passed */  \
 	X(guard_limited)  /* new flows not remembered: new-flow rate exceeded */  \
-	X(rehashed)	  /* entry pointed at a down or removed backend */       \
+	X(rehashed)	  /* entry pointed at a down or removed backend */        \
 	X(icmp_steered)	  /* ICMP errors sent to the quoted flow's backend */
 
 struct edge_lb_counters {

@@ -40,7 +40,7 @@
 
 struct lb_be_slot {
 	bool used;
-	bool down;     /* health: set by edge_lb_set_backend_up() */
+	bool down; /* health: set by edge_lb_set_backend_up() */
 	__u16 gen;
 	__u32 svc;
 	struct edge_vip_key addr;
@@ -50,9 +50,9 @@ struct lb_svc_cur {
 	__u32 id;
 	__u32 m;
 	size_t n;
-	__u32 *be_ids;	 /* n backend ids */
-	__u32 *weights;	 /* n configured weights (0: drained) */
-	char name[80];	 /* "VIP proto/port" for messages */
+	__u32 *be_ids;	/* n backend ids */
+	__u32 *weights; /* n configured weights (0: drained) */
+	char name[80];	/* "VIP proto/port" for messages */
 };
 
 struct edge_lb_state {
@@ -61,7 +61,7 @@ struct edge_lb_state {
 		bool used;
 		struct edge_lb_svc_key key;
 	} svc[EDGE_LB_MAX_SERVICES];
-	bool recovered;	 /* registry read back from the maps */
+	bool recovered; /* registry read back from the maps */
 	bool have_seed;
 	__u64 k0, k1;
 	__u64 maglev_seed;
@@ -204,10 +204,9 @@ static int write_config(struct edge_dp *dp, const struct edge_lb_state *st,
 	memcpy(&c.src4, lb->source4, 4);
 	c.src4_mask = htonl(0xffffffffu >> lb->source4_len);
 	memcpy(c.src6, lb->source6, 16);
-	c.src6_mask = htonl(lb->source6_len >= 96 ? 0xffffffffu >> (lb->source6_len - 96)
-						  : 0xffffffffu);
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.edge_lb_config), &zero, &c,
-				BPF_ANY)) {
+	c.src6_mask =
+		htonl(lb->source6_len >= 96 ? 0xffffffffu >> (lb->source6_len - 96) : 0xffffffffu);
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.edge_lb_config), &zero, &c, BPF_ANY)) {
 		set_err(err, errlen, "writing to map %s failed: %s", EDGE_MAP_LB_CONFIG,
 			strerror(errno));
 		return -errno;
@@ -288,8 +287,7 @@ static int swap_table(struct edge_dp *dp, struct edge_lb_state *st, const struct
 			vals[i + 1] = sc->be_ids[table[i]];
 	} else {
 		vals[0] = 0; /* nobody: new flows pass (lb_no_backend) */
-		pr_warn("lb: %s has no backend up with a weight: new flows are passed\n",
-			sc->name);
+		pr_warn("lb: %s has no backend up with a weight: new flows are passed\n", sc->name);
 	}
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "edge_lb_table", sizeof(__u32), sizeof(__u32),
 			    sc->m + 1, &copts);
@@ -415,8 +413,9 @@ int edge_lb_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 		sc->m = s->table_size;
 		sc->n = s->n_backends;
 		addr_str(&s->vip, a, sizeof(a));
-		snprintf(sc->name, sizeof(sc->name), "%s%s%s %s/%u", s->family == AF_INET6 ? "[" : "",
-			 a, s->family == AF_INET6 ? "]" : "", proto_str(s->proto), s->port);
+		snprintf(sc->name, sizeof(sc->name), "%s%s%s %s/%u",
+			 s->family == AF_INET6 ? "[" : "", a, s->family == AF_INET6 ? "]" : "",
+			 proto_str(s->proto), s->port);
 		sc->be_ids = calloc(sc->n, sizeof(*sc->be_ids));
 		sc->weights = calloc(sc->n, sizeof(*sc->weights));
 		if (!sc->be_ids || !sc->weights) {
@@ -518,8 +517,8 @@ err_cur:
 	return ret;
 }
 
-int edge_lb_set_backend_up(struct edge_dp *dp, const struct edge_vip_key *addr, bool up,
-			   char *err, size_t errlen)
+int edge_lb_set_backend_up(struct edge_dp *dp, const struct edge_vip_key *addr, bool up, char *err,
+			   size_t errlen)
 {
 	struct edge_lb_state *st = dp->lb;
 	size_t i, j, hits = 0;
@@ -712,7 +711,8 @@ int edge_lb_show(FILE *f, const char *pin_path, bool json)
 				print_counters(f, &cnt, true);
 				fprintf(f, "}");
 			} else {
-				fprintf(f, "  backend %u %s %s\n   ", id, a, be_states[be.state % 3]);
+				fprintf(f, "  backend %u %s %s\n   ", id, a,
+					be_states[be.state % 3]);
 				print_counters(f, &cnt, false);
 				fprintf(f, "\n");
 			}

@@ -68,7 +68,7 @@ struct path {
 
 static struct edge_dp dp;
 static int live_ifindex; /* live-frames mode when set */
-static int no_checks; /* -x: for experiments with a modified program */
+static int no_checks;	 /* -x: for experiments with a modified program */
 
 static const char *const netns_setup[] = {
 	"ip link set lo up",

@@ -16,10 +16,10 @@
 #define SEED	"00112233445566778899aabbccddeeff"
 
 /* Interfaces and the seed: services start at line 5. */
-#define BASE                                    \
-	"interfaces: [{name: eth0}]\n"          \
-	"lb:\n"                                 \
-	"  seed: " SEED "\n"                    \
+#define BASE                           \
+	"interfaces: [{name: eth0}]\n" \
+	"lb:\n"                        \
+	"  seed: " SEED "\n"           \
 	"services:\n"
 
 static int lb_parse(const char *yaml, struct edge_config *cfg, char *err)
@@ -39,26 +39,26 @@ static int lb_parse(const char *yaml, struct edge_config *cfg, char *err)
 
 TEST(config_lb_services_filled_in)
 {
-	static const char yaml[] = "interfaces: [{name: eth0}]\n"	   /* 1 */
-				   "vips:\n"				   /* 2 */
-				   "  - {address: 192.0.2.53, dns: true}\n" /* 3 */
-				   "lb:\n"				   /* 4 */
-				   "  seed: " SEED "\n"			   /* 5 */
-				   "  udp_timeout: 5\n"			   /* 6 */
-				   "  new_flow_rate: 1000\n"		   /* 7 */
-				   "  fragments: drop\n"		   /* 8 */
-				   "  source4: 198.51.100.0/24\n"	   /* 9 */
-				   "services:\n"			   /* 10 */
-				   "  - vip: 192.0.2.53\n"		   /* 11 */
-				   "    proto: tcp\n"			   /* 12 */
-				   "    port: 443\n"			   /* 13 */
-				   "    table_size: 1009\n"		   /* 14 */
-				   "    backends:\n"			   /* 15 */
-				   "      - address: 198.51.100.1\n"	   /* 16 */
-				   "        weight: 3\n"		   /* 17 */
+	static const char yaml[] = "interfaces: [{name: eth0}]\n"		     /* 1 */
+				   "vips:\n"					     /* 2 */
+				   "  - {address: 192.0.2.53, dns: true}\n"	     /* 3 */
+				   "lb:\n"					     /* 4 */
+				   "  seed: " SEED "\n"				     /* 5 */
+				   "  udp_timeout: 5\n"				     /* 6 */
+				   "  new_flow_rate: 1000\n"			     /* 7 */
+				   "  fragments: drop\n"			     /* 8 */
+				   "  source4: 198.51.100.0/24\n"		     /* 9 */
+				   "services:\n"				     /* 10 */
+				   "  - vip: 192.0.2.53\n"			     /* 11 */
+				   "    proto: tcp\n"				     /* 12 */
+				   "    port: 443\n"				     /* 13 */
+				   "    table_size: 1009\n"			     /* 14 */
+				   "    backends:\n"				     /* 15 */
+				   "      - address: 198.51.100.1\n"		     /* 16 */
+				   "        weight: 3\n"			     /* 17 */
 				   "      - {address: '2001:db8::2', drain: true}\n" /* 18 */
-				   "  - vip: 2001:db8::80\n"		   /* 19 */
-				   "    proto: UDP\n"			   /* 20 */
+				   "  - vip: 2001:db8::80\n"			     /* 19 */
+				   "    proto: UDP\n"				     /* 20 */
 				   "    backends: [{address: '2001:db8::3', weight: 0}]\n";
 	struct edge_config cfg;
 	char err[ERR_LEN];
@@ -204,8 +204,9 @@ TEST(config_lb_service_fields_checked)
 	LB_ERR(BASE "  - vip: 192.0.2.80\n"
 		    "    backends: [{address: 198.51.100.1}]\n",
 	       "t.yaml:5: services[0].proto: ", "required field is missing");
-	LB_ERR(BASE "  - {vip: 192.0.2.80, proto: tcp, port: 80, backends: [{address: 198.51.100.1}]}\n"
-		    "  - {vip: 192.0.2.80, proto: tcp, port: 80, backends: [{address: 198.51.100.2}]}\n",
+	LB_ERR(BASE
+	       "  - {vip: 192.0.2.80, proto: tcp, port: 80, backends: [{address: 198.51.100.1}]}\n"
+	       "  - {vip: 192.0.2.80, proto: tcp, port: 80, backends: [{address: 198.51.100.2}]}\n",
 	       "t.yaml:6: services[1]: ", "the same VIP, proto and port as services[0] (line 5)");
 	LB_ERR("interfaces: [{name: eth0}]\n"
 	       "vips: [{address: 192.0.2.53, dns: true}]\n"
@@ -213,7 +214,8 @@ TEST(config_lb_service_fields_checked)
 	       "services:\n"
 	       "  - {vip: 192.0.2.53, proto: udp, backends: [{address: 198.51.100.1}]}\n",
 	       "t.yaml:5: services[0]: ", "UDP port 53 of 192.0.2.53 is answered by DNS");
-	LB_ERR(BASE "  - {vip: 192.0.2.80, proto: tcp, bogus: 1, backends: [{address: 198.51.100.1}]}\n",
+	LB_ERR(BASE
+	       "  - {vip: 192.0.2.80, proto: tcp, bogus: 1, backends: [{address: 198.51.100.1}]}\n",
 	       "t.yaml:5: services[0].bogus: ", "unknown key");
 }
 
