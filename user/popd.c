@@ -833,20 +833,49 @@ static int handover_path(const struct edged *d, char *out, size_t size)
 	return 0;
 }
 
+#define HANDOVER_REQ "anyedge-takeover 1\n"
+
+static void handover_send(struct edged_pop *pp, int c);
+
+/* A successor must ask: a mere connect (a probe) hands nothing over. */
+static void on_handover_req(struct edge_loop *loop, int c, uint32_t events, void *arg)
+{
+	char req[64];
+	ssize_t n;
+
+	(void)events;
+	n = recv(c, req, sizeof(req) - 1, MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN)
+		return;
+	edge_loop_del_fd(loop, c);
+	if (n == (ssize_t)strlen(HANDOVER_REQ) && !memcmp(req, HANDOVER_REQ, n)) {
+		handover_send(arg, c);
+		return;
+	}
+	close(c);
+}
+
 static void on_handover(struct edge_loop *loop, int fd, uint32_t events, void *arg)
 {
-	struct edged_pop *pp = arg;
+	int c;
+
+	(void)events;
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (c < 0)
+		return;
+	if (edge_loop_add_fd(loop, c, EPOLLIN, on_handover_req, arg))
+		close(c);
+}
+
+static void handover_send(struct edged_pop *pp, int c)
+{
 	char buf[CMSG_SPACE(sizeof(int))] = {}, *msg;
 	struct iovec iov;
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *cm;
 	size_t i, len = 0;
-	int c, lfd;
+	int lfd;
 
-	(void)events;
-	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return;
 	msg = malloc(HANDOVER_MSG_MAX);
 	if (!msg) {
 		close(c);
@@ -887,7 +916,7 @@ static void on_handover(struct edge_loop *loop, int fd, uint32_t events, void *a
 	 * c stays open on purpose until this process is gone: its close is
 	 * how the successor knows that our control socket is free.
 	 */
-	edge_loop_stop(loop, 0);
+	edge_loop_stop(pp->d->loop, 0);
 }
 
 static void handover_listen(struct edged_pop *pp)
@@ -905,7 +934,18 @@ static void handover_listen(struct edged_pop *pp)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;
-	/* We hold the control socket, so a file here is a dead predecessor's. */
+	/* A live listener is another daemon's (several share a default path). */
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		pr_warn("handover: %s is another anyedged's; no planned restart for this one\n",
+			sa.sun_path);
+		close(fd);
+		return;
+	}
+	close(fd);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	/* A file nobody listens on is a dead predecessor's. */
 	unlink(sa.sun_path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(sa.sun_path, 0600) ||
 	    listen(fd, 1) || edge_loop_add_fd(pp->d->loop, fd, EPOLLIN, on_handover, pp)) {
@@ -966,7 +1006,8 @@ int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
 	}
 	pp->adopt_lease_fd = -1;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    send(fd, HANDOVER_REQ, strlen(HANDOVER_REQ), MSG_NOSIGNAL) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "takeover: cannot reach the running anyedged at %s: %s",
 			 sa.sun_path, strerror(errno));
