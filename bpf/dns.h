@@ -218,6 +218,27 @@ __noinline int edge_dns_name_eq(const struct edge_scratch *scr, __u32 off,
 }
 
 /*
+ * Copy len (a constant) bytes at offset off of the frame into buf: straight
+ * from the packet when they are in its linear part (no helper call), else
+ * with bpf_xdp_load_bytes(). 0 or -errno.
+ */
+static __always_inline int dns_pkt_read(struct xdp_md *ctx, __u32 off, void *buf, __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const __u8 *ptr;
+
+	if (off < 0x800) {
+		ptr = data + (off & 0x7ff); /* bounded for the verifier */
+		if ((void *)(ptr + len) <= data_end) {
+			__builtin_memcpy(buf, ptr, len);
+			return 0;
+		}
+	}
+	return bpf_xdp_load_bytes(ctx, off, buf, len);
+}
+
+/*
  * EDNS OPT record(s) at query->ar_pos (query->arcount of them). Fills
  * query; sets query->formerr for malformed options or two OPTs. Returns
  * EDGE_CONTINUE or a pass reason.
@@ -238,7 +259,7 @@ __noinline int edge_dns_parse_opt(struct xdp_md *ctx, struct edge_scratch *scr,
 		if (i >= arcount)
 			break;
 		if (pos + DNS_OPT_LEN > query->msg_len ||
-		    bpf_xdp_load_bytes(ctx, dns_off + pos, rr, DNS_OPT_LEN))
+		    dns_pkt_read(ctx, dns_off + pos, rr, DNS_OPT_LEN))
 			return EDGE_R_dns_malformed;
 		if (rr[0] != 0 || rr[1] != 0 || rr[2] != DNS_TYPE_OPT)
 			return EDGE_R_dns_unsupported; /* TSIG, SIG(0), ... */
@@ -260,7 +281,7 @@ __noinline int edge_dns_parse_opt(struct xdp_md *ctx, struct edge_scratch *scr,
 		for (k = 0; k < DNS_MAX_OPTIONS; k++) {
 			if (o >= end)
 				break;
-			if (o + 4 > end || bpf_xdp_load_bytes(ctx, dns_off + o, oh, 4)) {
+			if (o + 4 > end || dns_pkt_read(ctx, dns_off + o, oh, 4)) {
 				query->formerr = 1;
 				break;
 			}
@@ -818,6 +839,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 	void *data, *data_end;
 	struct edge_dnshdr *dns;
 	__u8 owner[2], tc = 0;
+	__u64 w;
 	bool ecs, aa;
 	__u64 sum;
 	int r;
@@ -914,11 +936,18 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		opt_len &= 0x3f; /* at most 11 + 8 + 16 */
 		if (!opt_len || bpf_xdp_store_bytes(ctx, dns_off + pos, scr->frame, opt_len))
 			return EDGE_R_dns_xdp_error;
-		for (k = 0; k < DNS_OPT_LEN + 8 + 16; k++) {
-			if (k >= opt_len)
+		/*
+		 * Summed as 16-bit words from an even start (a zero byte pads
+		 * an odd length), then placed at pos.
+		 */
+		scr->frame[opt_len] = 0;
+		w = 0;
+		for (k = 0; k < (DNS_OPT_LEN + 8 + 16 + 1) / 2; k++) {
+			if (2 * k >= opt_len)
 				break;
-			sum += csum_byte(scr->frame[k], pos + k);
+			w += *(__u16 *)&scr->frame[(2 * k) & 0x3e];
 		}
+		sum += csum_at(csum_fold16(w), pos);
 	}
 	if (dns_reply_headers(ctx, p, sizeof(struct udphdr) + msg_len, sum))
 		return EDGE_R_dns_xdp_error;

@@ -131,8 +131,10 @@ if [ -z "${ONLY_VETH:-}" ]; then	# ONLY_VETH=1: skip (a) and (c)
 	in_ns "$NS_S" "$BUILD/dns_bench" -r 5 -i "$IF_S" -g "${GEO_EXTRA:-0}" || exit 1
 fi
 
+RATE="at $QPS qps"
+[ "$BLAST" = skb ] || RATE="saturating the server core"
 echo "# (b): real traffic over veth ($BLAST frames), $ROUNDS rounds of ${SECS} s per path" \
-	"at $QPS qps, NAPI on CPU $SRV_CPU, generator on CPU $GEN_CPU"
+	"$RATE, NAPI on CPU $SRV_CPU, generator on CPU $GEN_CPU"
 sysctl -qw kernel.bpf_stats_enabled=1
 # Replies (XDP_TX) land on the client veth: dropped there by XDP, its NAPI
 # on the generator's CPU.
