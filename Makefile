@@ -111,7 +111,8 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
-BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench
+BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench \
+	      $(BUILD)/health_bench
 
 $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -143,12 +144,18 @@ $(BUILD)/lb_bench: $(BUILD)/obj/bench_lb_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
+$(BUILD)/health_bench: $(BUILD)/obj/bench_health_bench.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL) -lpthread
+
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)scripts/bench-dns.sh
 	$(Q)scripts/bench-qps.sh
 	$(Q)$(BUILD)/maglev_bench
 	$(Q)$(BUILD)/lb_bench
+	$(Q)$(BUILD)/health_bench -t tcp
+	$(Q)$(BUILD)/health_bench -t http
 
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/unit/*.c tests/prog/*.c
