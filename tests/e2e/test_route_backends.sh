@@ -105,6 +105,31 @@ test_hook_timeout_kills_and_retries_without_blocking()
 	wait_line "$HOOK_OUT" "^$PFX announce$" 50 || fail "$(log_tail "hook not retried")"
 }
 
+test_manual_withdraw_survives_reload_until_auto()
+{
+	local n=50
+
+	daemon_running || { skip "anyedged not running"; return; }
+	wait_line "$HOOK_OUT" "^$PFX announce$" 50 || { fail "not announced to begin with"; return; }
+	: >"$HOOK_OUT"
+	"$BUILD/anyedgectl" -s "$TMP/anyedged.sock" withdraw "$PFX" >/dev/null ||
+		{ fail "anyedgectl withdraw failed"; return; }
+	wait_line "$HOOK_OUT" "^$PFX withdraw$" 30 || { fail "$(log_tail "override not applied")"; return; }
+	kill -HUP "$DAEMON_PID"
+	while [ "$(grep -c '^anyedged: reloaded' "$LOG")" -lt 1 ]; do
+		[ "$n" -gt 0 ] || { fail "$(log_tail "no reload")"; return; }
+		sleep 0.1
+		n=$((n - 1))
+	done
+	sleep 1 # a few ticks: nothing may announce it
+	grep -q "^$PFX announce$" "$HOOK_OUT" && { fail "announced again after the reload"; return; }
+	"$BUILD/anyedgectl" -s "$TMP/anyedged.sock" status | grep -q "$PFX.*withdrawn.*manual withdraw" ||
+		{ fail "status does not say why: $("$BUILD/anyedgectl" -s "$TMP/anyedged.sock" status | grep "$PFX")"; return; }
+	"$BUILD/anyedgectl" -s "$TMP/anyedged.sock" auto "$PFX" >/dev/null ||
+		{ fail "anyedgectl auto failed"; return; }
+	wait_line "$HOOK_OUT" "^$PFX announce$" 30 || fail "$(log_tail "not announced after auto")"
+}
+
 test_hook_drain_then_withdraw_on_sigterm()
 {
 	daemon_running || { skip "anyedged not running"; return; }
@@ -145,7 +170,7 @@ EOF
 chmod +x "$HOOK"
 TESTS=(test_hook_announces_after_rise test_hook_withdraws_when_backend_dies
        test_hook_timeout_kills_and_retries_without_blocking
-       test_hook_drain_then_withdraw_on_sigterm test_exabgp_lines_on_stdout)
+       test_manual_withdraw_survives_reload_until_auto test_hook_drain_then_withdraw_on_sigterm test_exabgp_lines_on_stdout)
 if ! setup_two_ns >"$TMP/setup.log" 2>&1; then
 	fail_all "setup failed: $(tail -n 1 "$TMP/setup.log")" "${TESTS[@]}"
 	exit 1
