@@ -92,6 +92,23 @@ static int ensure_pin_dir(const char *pin_path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The DNS half in use in reused pinned maps (a restart, a takeover, a
+ * killed predecessor whose program still runs): the next sync must write
+ * the other half, never the one a running program reads. A zone's
+ * soa_blob points into the live half. Fresh maps: 0.
+ */
+static __u32 live_dns_gen(const struct edge_dp *dp)
+{
+	int fd = bpf_map__fd(dp->skel->maps.edge_dns_zones);
+	struct edge_dns_zone zone;
+	__u64 key;
+
+	if (bpf_map_get_next_key(fd, NULL, &key) || bpf_map_lookup_elem(fd, &key, &zone))
+		return 0;
+	return zone.soa_blob >= EDGE_MAX_DNS_BLOBS / 2;
+}
+
 int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *pin_path,
 		 char *err, size_t errlen)
 {
@@ -161,6 +178,7 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 				strerror(-ret), pin_path ? pin_path : "-");
 		goto err_destroy;
 	}
+	dp->dns_gen = live_dns_gen(dp);
 	return 0;
 
 err_destroy:
