@@ -328,6 +328,43 @@ out:
 	return ret;
 }
 
+/*
+ * bpf_fib_lookup() finds a route only to a resolved neighbour, and the
+ * data path cannot ask the kernel to resolve one. An empty UDP datagram
+ * to the discard port makes the kernel resolve the next hop towards each
+ * backend (best effort; errors do not matter).
+ */
+static void prime_neighbours(const struct edge_lb_state *st)
+{
+	static const __u8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
+	struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = htons(9)};
+	int fd4, fd6;
+	__u32 id;
+
+	fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	for (id = 0; id < EDGE_LB_MAX_BACKENDS; id++) {
+		const struct lb_be_slot *b = &st->be[id];
+
+		if (!b->used)
+			continue;
+		if (!memcmp(b->addr.addr, mapped, 12)) {
+			memcpy(&s4.sin_addr, &b->addr.addr[3], 4);
+			if (fd4 >= 0)
+				sendto(fd4, "", 0, MSG_DONTWAIT, (struct sockaddr *)&s4, sizeof(s4));
+		} else {
+			memcpy(&s6.sin6_addr, b->addr.addr, 16);
+			if (fd6 >= 0)
+				sendto(fd6, "", 0, MSG_DONTWAIT, (struct sockaddr *)&s6, sizeof(s6));
+		}
+	}
+	if (fd4 >= 0)
+		close(fd4);
+	if (fd6 >= 0)
+		close(fd6);
+}
+
 static int find_svc(struct edge_lb_state *st, const struct edge_lb_svc_key *key, bool *taken)
 {
 	int i, free_id = -1;
@@ -500,6 +537,7 @@ int edge_lb_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 	free_cur(st);
 	st->cur = cur;
 	st->n_cur = cfg->n_services;
+	prime_neighbours(st);
 	if (cfg->n_services)
 		pr_info("lb: %zu services, %zu backends\n", cfg->n_services, nbe);
 	return 0;

@@ -80,10 +80,7 @@ setup_lb()
 		in_ns "$P$b" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 			"net.ipv4.conf.${P}b$b.rp_filter=0" || return 1
 	done
-	# bpf_fib_lookup needs the backends' neighbours resolved.
-	for b in "${BACKENDS[@]}"; do
-		in_ns "$NS_S" ping -c1 -W2 -q "$(be_ip "$b")" >/dev/null || return 1
-	done
+	# No neighbour priming here: the daemon resolves its backends' next hops.
 	start_servers || return 1
 	write_lb_config 1 2 3 >"$LB_CONFIG" || return 1
 	start_daemon "$LB_CONFIG" "$TMP/daemon.log"
@@ -167,27 +164,33 @@ reload_with()
 	done
 }
 
-# who PORT: the backend answering a fresh connection from client port PORT.
-# The server closes first (HTTP/1.0) and the client waits for that, so no
-# TIME_WAIT keeps the client port: the same 5-tuple can come again.
+# who FIRST LAST: the backend answering a fresh connection from each client
+# port FIRST..LAST, one a line (ERR:... when one failed). The server closes
+# first (HTTP/1.0) and the client waits for that, so no TIME_WAIT keeps the
+# client port: the same 5-tuple can come again.
 who()
 {
 	in_ns "$NS_C" $PY -c '
 import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.settimeout(3)
-s.bind(("192.0.2.1", int(sys.argv[2])))
-s.connect((sys.argv[1], 80))
-s.sendall(b"GET /who HTTP/1.0\r\n\r\n")
-data = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    data += d
-print(data.split(b"\r\n\r\n", 1)[1].decode().strip())
-' "$VIP" "$1" 2>&1
+for port in range(int(sys.argv[2]), int(sys.argv[3]) + 1):
+    try:
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.settimeout(3)
+        s.bind(("192.0.2.1", port))
+        s.connect((sys.argv[1], 80))
+        s.sendall(b"GET /who HTTP/1.0\r\n\r\n")
+        data = b""
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            data += d
+        s.close()
+        print(data.split(b"\r\n\r\n", 1)[1].decode().strip())
+    except Exception as e:
+        print("ERR:" + type(e).__name__)
+' "$VIP" "$1" "$2" 2>&1
 }
 
 test_lb_curls_spread_across_backends()
@@ -327,23 +330,22 @@ test_lb_long_lived_connections_survive_adding_a_backend()
 
 test_lb_killing_a_backend_moves_only_its_flows()
 {
-	local port before=() after kept=0 moved=0 stayed_other=0 on1=0 i b pid
+	local port before=() afters=() after kept=0 moved=0 stayed_other=0 on1=0 i b pid
 
 	reload_with 1 2 3 4 || fail "reload failed" || return
 	# Fixed client ports: the same 5-tuples before and after.
-	for port in $(seq 41000 41044); do
-		before+=("$(who "$port")")
-	done
+	mapfile -t before < <(who 41000 41044)
+	[[ " ${before[*]} " != *ERR* ]] || fail "connections failed: ${before[*]}" || return
 	eval "pid=\$HTTP_PID_1"
 	kill "$pid"
 	eval "pid=\$ECHO_PID_1"
 	kill "$pid"
 	reload_with 2 3 4 || fail "reload failed" || return
-	i=0
-	for port in $(seq 41000 41044); do
-		after=$(who "$port")
+	mapfile -t afters < <(who 41000 41044)
+	for i in "${!afters[@]}"; do
+		port=$((41000 + i))
+		after=${afters[$i]}
 		b=${before[$i]}
-		i=$((i + 1))
 		[[ $after == b[1-4] ]] || fail "port $port (was $b): no answer after the removal: $after" || return
 		if [ "$b" = b1 ]; then
 			on1=$((on1 + 1))
@@ -379,14 +381,13 @@ test_lb_killing_a_backend_moves_only_its_flows()
 # some of their 5-tuples to the new one.
 test_lb_restart_keeps_seed_ids_and_flows()
 {
-	local port i b pid before=() after odd=0 to_new=0 first
+	local i b before=() afters=() after odd=0 to_new=0 first
 
 	reload_with 2 3 4 || fail "reload failed" || return
 	LB_SEED=generate
 	reload_with 2 3 4 || fail "reload with seed: generate failed" || return
-	for port in $(seq 42000 42029); do
-		before+=("$(who "$port")")
-	done
+	mapfile -t before < <(who 42000 42029)
+	[[ " ${before[*]} " != *ERR* ]] || fail "connections failed: ${before[*]}" || return
 	NLONG=16
 	start_long_clients
 	mark_lines
@@ -399,11 +400,11 @@ test_lb_restart_keeps_seed_ids_and_flows()
 	stop_daemon || fail "anyedged exit status $?" || return
 	write_lb_config 1 2 3 4 >"$LB_CONFIG"
 	start_daemon "$LB_CONFIG" "$TMP/daemon2.log" || fail "restart failed" || return
-	i=0
-	for port in $(seq 42000 42029); do
-		after=$(who "$port")
+	mapfile -t afters < <(who 42000 42029)
+	for i in "${!afters[@]}"; do
+		after=${afters[$i]}
 		b=${before[$i]}
-		i=$((i + 1))
+		[[ $after == b[1-4] ]] || fail "port $((42000 + i)): $after" || return
 		[ "$after" = "$b" ] && continue
 		[ "$after" = b1 ] && to_new=$((to_new + 1)) && continue
 		odd=$((odd + 1))
