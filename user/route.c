@@ -314,7 +314,9 @@ static void hook_reap(struct edge_route *rt, struct edge_route_pfx *p, bool bloc
 			snprintf(why, sizeof(why), "hook %s: killed by signal %d%s",
 				 edge_route_want_str(p->hook_running), WTERMSIG(status),
 				 WTERMSIG(status) == SIGKILL ? " (timeout?)" : "");
-		pr_warn("route %s: %s\n", p->ac.prefix, why);
+		/* Retried every tick: say it once until it changes. */
+		if (p->known != EDGE_ROUTE_FAILED || strcmp(p->detail, why))
+			pr_warn("route %s: %s (retrying every tick)\n", p->ac.prefix, why);
 		set_known(p, EDGE_ROUTE_FAILED, why);
 	}
 	/* The wish moved on while it ran: run again. A failure waits for the tick. */
