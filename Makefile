@@ -17,6 +17,10 @@ ARCH_INC   := /usr/include/$(shell $(CC) -dumpmachine)
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+# SAN=1 (`make asan`): AddressSanitizer and UBSan, every UB report fatal.
+ifeq ($(SAN),1)
+CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 CPPFLAGS   += -Iinclude -Iuser -I$(BUILD)
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC)
 LDLIBS_BPF := -lxdp -lbpf -lelf -lz
@@ -41,7 +45,7 @@ UNIT_OBJS  := $(patsubst tests/unit/%.c,$(BUILD)/obj/unit/%.o,$(UNIT_SRCS))
 BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/xdp_drop.bpf.o $(BUILD)/reflector.bpf.o $(BUILD)/decap.bpf.o $(BUILD)/anyedged $(BUILD)/anyedgectl $(BUILD)/test_unit \
 	$(BUILD)/edge-testrun
 
-.PHONY: all deps test demo bench clean format
+.PHONY: all deps test demo bench clean format asan
 all: $(BINS)
 
 deps:
@@ -157,9 +161,16 @@ bench: deps
 	$(Q)$(BUILD)/health_bench -t tcp
 	$(Q)$(BUILD)/health_bench -t http
 
+# The unit tests (fuzzers included) and anyedgectl under ASan/UBSan, in $(BUILD)-asan/.
+asan:
+	$(Q)$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)-asan $(BUILD)-asan/test_unit \
+		$(BUILD)-asan/anyedgectl
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(BUILD)-asan/test_unit
+
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h include/*.h user/*.c user/*.h tests/unit/*.c tests/prog/*.c
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
-	$(Q)rm -rf $(BUILD)
+	$(Q)rm -rf $(BUILD) $(BUILD)-asan

@@ -48,6 +48,15 @@
 #define CFG_FILE_MAX	  (64 << 20) /* bytes; far above any real config */
 #define CFG_FIELD_LEN	  128	     /* "dns.zones[1023].records[65535].geo.eu[3]" etc. */
 #define CFG_SHOW_LEN	  48	     /* user text quoted in a message */
+/*
+ * libyaml's scanner costs O(depth) per token inside flow collections and
+ * its loader looks each alias up among all anchors, so a small hostile
+ * file could keep a reload busy for minutes (100,000 '[': 59 s; 40,000
+ * aliases: 22 s). These limits are far above any real config (it nests
+ * 8 deep) and bound both.
+ */
+#define CFG_MAX_DEPTH	  64
+#define CFG_MAX_ALIASES	  4096 /* and as many anchors */
 #define CFG_DNS_TYPE_A	  EDGE_CFG_DNS_TYPE_A
 #define CFG_DNS_TYPE_AAAA EDGE_CFG_DNS_TYPE_AAAA
 #define CFG_MAX_RECORDS	  EDGE_MAX_DNS_NAMES /* in all zones together */
@@ -238,6 +247,17 @@ const char *edge_attach_mode_str(enum edge_attach_mode mode)
 }
 
 /*
+ * Messages are one line of text whatever the user wrote: text that other
+ * modules echo (a health check's host, a name) may hold any byte.
+ */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+/*
  * "FILE:LINE: FIELD: cause", or "FILE:LINE: cause" without a field.
  * Always returns -EINVAL so callers can `return parse_err(...)`.
  */
@@ -258,6 +278,7 @@ __attribute__((format(printf, 4, 5))) static int parse_err(struct parser *p, siz
 	va_start(ap, fmt);
 	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
 	va_end(ap);
+	one_line(p->err);
 	return -EINVAL;
 }
 
@@ -2154,6 +2175,7 @@ __attribute__((format(printf, 4, 5))) static int csv_err(struct parser *p, const
 	va_start(ap, fmt);
 	vsnprintf(p->err + n, p->errlen - n, fmt, ap);
 	va_end(ap);
+	one_line(p->err);
 	return -EINVAL;
 }
 
@@ -3622,6 +3644,62 @@ static int syntax_err(struct parser *p, const yaml_parser_t *yp, const char *buf
 	return parse_err(p, line, NULL, "YAML syntax error: %s", yp->problem);
 }
 
+/*
+ * A first pass over the events: refuse nesting and anchors beyond the
+ * limits above before the loader builds the document (at a cost bounded
+ * by them). Syntax errors are reported as the loader would.
+ */
+static int check_shape(struct parser *p, const char *buf, size_t len)
+{
+	size_t depth = 0, anchors = 0, aliases = 0;
+	yaml_parser_t yp;
+	yaml_event_t ev;
+	bool done = false;
+	int ret = 0;
+
+	if (!yaml_parser_initialize(&yp))
+		return oom_err(p);
+	yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
+	while (!done && !ret) {
+		if (!yaml_parser_parse(&yp, &ev)) {
+			ret = syntax_err(p, &yp, buf, len);
+			break;
+		}
+		switch (ev.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > CFG_MAX_DEPTH)
+				ret = parse_err(p, ev.start_mark.line + 1, NULL,
+						"nested more than %d levels deep", CFG_MAX_DEPTH);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_ALIAS_EVENT:
+			if (++aliases > CFG_MAX_ALIASES)
+				ret = parse_err(p, ev.start_mark.line + 1, NULL,
+						"more than %d aliases (*name)", CFG_MAX_ALIASES);
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		/* Scalars and collections may carry an anchor (&name). */
+		if (!ret && ((ev.type == YAML_SCALAR_EVENT && ev.data.scalar.anchor) ||
+			     (ev.type == YAML_SEQUENCE_START_EVENT && ev.data.sequence_start.anchor) ||
+			     (ev.type == YAML_MAPPING_START_EVENT && ev.data.mapping_start.anchor)) &&
+		    ++anchors > CFG_MAX_ALIASES)
+			ret = parse_err(p, ev.start_mark.line + 1, NULL,
+					"more than %d anchors (&name)", CFG_MAX_ALIASES);
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&yp);
+	return ret;
+}
+
 int edge_config_parse(const char *buf, size_t len, const char *name, struct edge_config *cfg,
 		      char *err, size_t errlen)
 {
@@ -3635,6 +3713,9 @@ int edge_config_parse(const char *buf, size_t len, const char *name, struct edge
 	memset(cfg, 0, sizeof(*cfg));
 	if (p.errlen)
 		err[0] = '\0';
+	ret = check_shape(&p, buf, len);
+	if (ret)
+		return ret;
 	if (!yaml_parser_initialize(&parser))
 		return oom_err(&p);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);

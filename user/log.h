@@ -4,6 +4,7 @@
 #define EDGE_LOG_H
 
 enum edge_log_level {
+	EDGE_LOG_QUIET = -1, /* nothing: tests that feed bad input on purpose */
 	EDGE_LOG_WARN = 0,
 	EDGE_LOG_INFO,
 	EDGE_LOG_DEBUG,
