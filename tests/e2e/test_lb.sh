@@ -5,9 +5,10 @@
 # backend namespaces running real TCP servers, replies straight back to
 # the client (DSR). All on one bridge:
 #
-#   ${P}c  client   192.0.2.1    route 203.0.113.80 via the edge
-#   ${P}s  edge     192.0.2.2    anyedged, XDP on ${P}s0, forwarding on
-#   ${P}1..${P}4  backends 192.0.2.11..14, VIP 203.0.113.80 on lo,
+#   ${P}c  client   192.0.2.1, 2001:db8::1   routes to the VIPs via the edge
+#   ${P}s  edge     192.0.2.2, 2001:db8::2   anyedged, XDP on ${P}s0, forwarding
+#   ${P}1..${P}4  backends 192.0.2.11..14, 2001:db8::11..14, VIPs
+#                 203.0.113.80 and 2001:db8:80::80 on lo,
 #                 prepared by scripts/backend-setup.sh (ipip device, or
 #                 the XDP decapsulator where the kernel has no ipip)
 #   ${P}w   the bridge between them
@@ -19,6 +20,7 @@ set -u
 ONLY="$*"
 
 VIP=203.0.113.80
+VIP6=2001:db8:80::80	# an IPv6 service on the same backends (IP6IP6)
 NS_W=${P}w
 BACKENDS=(1 2 3 4)
 CTL=("$BUILD/anyedgectl" --pin-path "$PIN")
@@ -27,6 +29,7 @@ LB_CONFIG=$TMP/lb.yaml
 NLONG=8		# long-lived client connections
 
 be_ip() { echo "192.0.2.1$1"; }
+be_ip6() { echo "2001:db8::1$1"; }
 
 cleanup_lb()
 {
@@ -63,20 +66,25 @@ setup_lb()
 	ip -n "$NS_C" link set "${P}c0" mtu 1500 || return 1
 	ip -n "$NS_C" addr add 192.0.2.1/24 dev "${P}c0" || return 1
 	ip -n "$NS_C" route add "$VIP/32" via 192.0.2.2 || return 1
+	ip -n "$NS_C" addr add 2001:db8::1/64 dev "${P}c0" nodad || return 1
+	ip -n "$NS_C" -6 route add "$VIP6/128" via 2001:db8::2 || return 1
 	# Encapsulation keeps the client's checksums: they must be complete.
 	in_ns "$NS_C" ethtool -K "${P}c0" tx off >/dev/null || return 1
 
 	port "$NS_S" "${P}s0" "${P}ws" || return 1
 	ip -n "$NS_S" addr add 192.0.2.2/24 dev "${P}s0" || return 1
-	in_ns "$NS_S" sysctl -qw net.ipv4.conf.all.forwarding=1 || return 1
+	ip -n "$NS_S" addr add 2001:db8::2/64 dev "${P}s0" nodad || return 1
+	in_ns "$NS_S" sysctl -qw net.ipv4.conf.all.forwarding=1 \
+		net.ipv6.conf.all.forwarding=1 || return 1
 	# A veth only takes XDP_TX frames when its peer has a program.
 	ip -n "$NS_W" link set dev "${P}ws" xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp || return 1
 
 	for b in "${BACKENDS[@]}"; do
 		port "$P$b" "${P}b$b" "${P}w$b" || return 1
 		ip -n "$P$b" addr add "$(be_ip "$b")/24" dev "${P}b$b" || return 1
+		ip -n "$P$b" addr add "$(be_ip6 "$b")/64" dev "${P}b$b" nodad || return 1
 		scripts/backend-setup.sh -n "$P$b" --dev "${P}b$b" \
-			--xdp-decap "$BUILD/decap.bpf.o" "$VIP" >/dev/null || return 1
+			--xdp-decap "$BUILD/decap.bpf.o" "$VIP" "$VIP6" >/dev/null || return 1
 		in_ns "$P$b" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 			"net.ipv4.conf.${P}b$b.rp_filter=0" || return 1
 	done
@@ -109,7 +117,7 @@ EOF
 		mkdir -p "$TMP/www$b"
 		echo "b$b" >"$TMP/www$b/who"
 		head -c 1048576 /dev/zero >"$TMP/www$b/big"
-		in_ns "$P$b" $PY -m http.server -d "$TMP/www$b" -b 0.0.0.0 80 \
+		in_ns "$P$b" $PY -m http.server -d "$TMP/www$b" -b :: 80 \
 			>/dev/null 2>&1 </dev/null &
 		PIDS+=($!)
 		eval "HTTP_PID_$b=$!"
@@ -149,15 +157,25 @@ EOF
 	for b in "$@"; do
 		echo "      - address: $(be_ip "$b")"
 	done
+	cat <<EOF
+  - vip: "$VIP6"
+    proto: tcp
+    port: 80
+    table_size: 1009
+    backends:
+EOF
+	for b in "$@"; do
+		echo "      - address: \"$(be_ip6 "$b")\""
+	done
 }
 
 reload_with()
 {
 	local n=50 before
-	before=$(grep -c 'lb: 1 services' "$TMP/daemon.log")
+	before=$(grep -c 'lb: 2 services' "$TMP/daemon.log")
 	write_lb_config "$@" >"$LB_CONFIG"
 	kill -HUP "$DAEMON_PID"
-	while [ "$(grep -c 'lb: 1 services' "$TMP/daemon.log")" -le "$before" ]; do
+	while [ "$(grep -c 'lb: 2 services' "$TMP/daemon.log")" -le "$before" ]; do
 		n=$((n - 1))
 		[ "$n" -gt 0 ] || { echo "no reload in the log"; return 1; }
 		sleep 0.1
@@ -212,6 +230,24 @@ test_lb_curls_spread_across_backends()
 		fail "uneven spread: $count1/$count2/$count3"
 }
 
+test_lb_ipv6_curls_spread_across_backends()
+{
+	local i out b1=0 b2=0 b3=0 other=0
+
+	for i in $(seq 1 30); do
+		out=$(in_ns "$NS_C" curl -s --max-time 3 "http://[$VIP6]/who")
+		case $out in
+		b1) b1=$((b1 + 1)) ;;
+		b2) b2=$((b2 + 1)) ;;
+		b3) b3=$((b3 + 1)) ;;
+		*) other=$((other + 1)) ;;
+		esac
+	done
+	echo "# 30 curls over IPv6 (IP6IP6): b1 $b1, b2 $b2, b3 $b3, failed $other"
+	[ "$other" -eq 0 ] || fail "$other of 30 curls failed" || return
+	[ "$b1" -ge 2 ] && [ "$b2" -ge 2 ] && [ "$b3" -ge 2 ] || fail "uneven spread: $b1/$b2/$b3"
+}
+
 # DSR: a 1 MiB download must not come back through the edge. Every frame
 # the edge receives goes through its XDP program and edge_stats.bytes.
 edge_bytes()
@@ -239,7 +275,7 @@ test_lb_counters_readable_by_anyedgectl_and_bpftool()
 	in_ns "$NS_C" curl -s --max-time 3 "http://$VIP/who" >/dev/null
 	out=$("${CTL[@]}" lb) || fail "anyedgectl lb failed: $out" || return
 	grep -q "service 0 $VIP tcp/0" <<<"$out" || fail "no service line: $out" || return
-	grep -c "backend .* up" <<<"$out" | grep -qx 3 || fail "not 3 backends up: $out" || return
+	[ "$(grep -c "backend .* up" <<<"$out")" -eq 6 ] || fail "not 3+3 backends up: $out" || return
 	grep -qE 'new_flows=[1-9]' <<<"$out" || fail "no new flows counted: $out" || return
 	out=$("${CTL[@]}" -j lb) || fail "anyedgectl -j lb failed" || return
 	$PY -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["services"][0]["packets"] > 0' "$out" ||
@@ -393,7 +429,7 @@ test_lb_restart_keeps_seed_ids_and_flows()
 	mark_lines
 	wait_more_lines
 	# b1 comes back to life, and into the config, while the daemon is down.
-	in_ns "${P}1" $PY -m http.server -d "$TMP/www1" -b 0.0.0.0 80 >/dev/null 2>&1 </dev/null &
+	in_ns "${P}1" $PY -m http.server -d "$TMP/www1" -b :: 80 >/dev/null 2>&1 </dev/null &
 	PIDS+=($!)
 	in_ns "${P}1" $PY "$TMP/echo.py" b1 >/dev/null 2>&1 </dev/null &
 	PIDS+=($!)
@@ -410,7 +446,10 @@ test_lb_restart_keeps_seed_ids_and_flows()
 		odd=$((odd + 1))
 	done
 	echo "# restart: of 30 fixed 5-tuples $to_new went to the added b1, $odd elsewhere"
-	[ "$odd" -le 1 ] || fail "$odd of 30 choices changed: the seed did not survive" || return
+	[ "$odd" -le 1 ] || fail "$odd of 30 choices changed: the seed did not survive
+before: ${before[*]}
+after:  ${afters[*]}
+$(cat "$TMP/daemon2.log")" || return
 	mark_lines
 	wait_more_lines
 	touch "$TMP/stop"
@@ -428,12 +467,14 @@ $(tail -n 5 "$TMP/daemon2.log")" || return
 if ! setup_lb >"$TMP/setup.log" 2>&1; then
 	sed 's/^/  | /' "$TMP/setup.log"
 	fail_all "setup failed" test_lb_curls_spread_across_backends \
+		test_lb_ipv6_curls_spread_across_backends \
 		test_lb_replies_bypass_the_edge test_lb_counters_readable_by_anyedgectl_and_bpftool \
 		test_lb_long_lived_connections_survive_adding_a_backend \
 		test_lb_killing_a_backend_moves_only_its_flows test_lb_restart_keeps_seed_ids_and_flows
 	exit 1
 fi
-run_tests test_lb_curls_spread_across_backends test_lb_replies_bypass_the_edge \
+run_tests test_lb_curls_spread_across_backends test_lb_ipv6_curls_spread_across_backends \
+	test_lb_replies_bypass_the_edge \
 	test_lb_counters_readable_by_anyedgectl_and_bpftool \
 	test_lb_long_lived_connections_survive_adding_a_backend \
 	test_lb_killing_a_backend_moves_only_its_flows test_lb_restart_keeps_seed_ids_and_flows
