@@ -865,8 +865,9 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 	ecs = query->has_ecs && plan->reason != EDGE_R_dns_formerr;
 	aa = plan->reason == EDGE_R_dns_answered || plan->reason == EDGE_R_dns_nodata ||
 	     plan->reason == EDGE_R_dns_nxdomain;
+	/* The OPT's length (dns_opt_bytes() writes it after the resize). */
 	if (query->has_opt)
-		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
+		opt_len = DNS_OPT_LEN + (ecs ? 8 + (query->ecs_addr_len & 0x1f) : 0);
 
 	msg_len = DNS_HDR_LEN + query->name_len + 4 + ans_len + auth_len + opt_len;
 	if (plan->slip) {
@@ -892,7 +893,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		       dns_off + DNS_HDR_LEN + query->name_len + 4);
 	if (r != EDGE_CONTINUE)
 		return r;
-	/* dns_resize may have used scr->frame: build the OPT again. */
+	/* After dns_resize: it may use scr->frame to move the headers. */
 	if (query->has_opt)
 		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
 

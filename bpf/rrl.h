@@ -84,9 +84,14 @@ __noinline int edge_dns_rrl_check(struct xdp_md *ctx, const struct edge_pkt *p)
 		__builtin_memcpy(k.addr, &ip6->saddr, 16);
 		rrl_mask(k.addr, 16, c->prefix6);
 	}
+	/*
+	 * The coarse clock (jiffies resolution, a few ms) is cheaper to read
+	 * than bpf_ktime_get_ns() and enough for rates up to ~1000/s; above,
+	 * the limit still holds on average (bursts within one tick).
+	 */
 	now = edge_dns_test_now_ns;
 	if (!now)
-		now = bpf_ktime_get_ns();
+		now = bpf_ktime_get_coarse_ns();
 
 	st = bpf_map_lookup_elem(&edge_dns_rrl, &k);
 	if (!st) {

@@ -144,7 +144,29 @@ napi_pin "$IF_C" "$NS_C" "$GEN_CPU" || exit 1
 
 # GEO_EXTRA=N: N more (random, non-overlapping-start) prefixes in the geo
 # trie, e.g. 240000 for the size of a real country database.
-CONFIG=$("$BUILD/dns_blast" -w "$TMP" -I "$IF_S" -p "$PIN" -g "${GEO_EXTRA:-0}") || exit 1
+# write_config [RRL_RATE]: the bench zone; with a rate, dns.rrl per /32.
+write_config()
+{
+	"$BUILD/dns_blast" -w "$TMP" -I "$IF_S" -p "$PIN" -g "${GEO_EXTRA:-0}" -R "${1:-0}"
+}
+
+# reload: SIGHUP the daemon, wait (5 s at most) for its next "reloaded".
+reload()
+{
+	local n0 n=50
+
+	n0=$(grep -c reloaded "$TMP/anyedged.log")
+	kill -HUP "$DAEMON_PID" || return 1
+	while [ "$n" -gt 0 ]; do
+		[ "$(grep -c reloaded "$TMP/anyedged.log")" -gt "$n0" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "anyedged did not reload"
+	return 1
+}
+
+CONFIG=$(write_config) || exit 1
 # Rounds alternate the reflector and anyedge so drift (other load on the
 # machine) hits both alike; medians over the rounds.
 for round in $(seq "$ROUNDS"); do
@@ -153,12 +175,19 @@ for round in $(seq "$ROUNDS"); do
 	measure reflector a - || exit 1
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
 
+	write_config >/dev/null || exit 1
 	start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
 	measure "static_A" a reason_dns_answered || exit 1
 	measure "AAAA(v6)" aaaa reason_dns_answered || exit 1
 	measure "NXDOMAIN" nxdomain reason_dns_nxdomain || exit 1
 	measure "geo+ECS" geo event_dns_ecs || exit 1
+	# RRL on (1M replies/s per /32: it never limits, every answer pays
+	# the lookup and the compare-and-swap; the counter proves none was
+	# limited).
+	write_config 1000000 >/dev/null || exit 1
+	reload || exit 1
+	measure "A+RRL" a reason_dns_answered || exit 1
 	stop_daemon
 done
 

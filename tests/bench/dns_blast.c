@@ -2,8 +2,9 @@
 /*
  * dns_blast: a small DNS query generator for benchmarks over veth.
  *
- *   dns_blast -w DIR -I IFNAME [-p PIN] [-g N]   write DIR/bench.yaml (+ geo.csv
- *                                                with N extra prefixes)
+ *   dns_blast -w DIR -I IFNAME [-p PIN] [-g N] [-R RATE]
+ *                        write DIR/bench.yaml (+ geo.csv with N extra
+ *                        prefixes; dns.rrl at RATE per /32 when given)
  *   dns_blast -i IFNAME -k KIND [-x] [-t SEC] [-Q QPS] [-d DSTMAC]
  *
  * KIND is a, aaaa, nxdomain or geo (A with an ECS option): the same 1000
@@ -134,7 +135,7 @@ static long long blast_xdp(const char *ifname, struct frame *frames, double secs
 static int usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s -w DIR -I IFNAME [-p PIN] [-g EXTRA_GEO_PREFIXES]\n"
+		"usage: %s -w DIR -I IFNAME [-p PIN] [-g EXTRA_GEO_PREFIXES] [-R RRL_RATE]\n"
 		"       %s -i IFNAME -k a|aaaa|nxdomain|geo [-x] [-t SEC] [-Q QPS] [-d DSTMAC]\n",
 		prog, prog);
 	return 2;
@@ -155,7 +156,7 @@ int main(int argc, char **argv)
 	long long xsent;
 	char path[600];
 
-	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:R:")) != -1) {
 		switch (opt) {
 		case 'w':
 			dir = optarg;
@@ -187,6 +188,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			bench_geo_extra = atoi(optarg);
+			break;
+		case 'R':
+			bench_rrl_rate = atoi(optarg);
 			break;
 		case 'd':
 			if (parse_mac(optarg, dst))

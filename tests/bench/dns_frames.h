@@ -145,6 +145,8 @@ static inline void frame_v6(struct frame *f, const unsigned char *dns, size_t dl
  * from a fixed seed.
  */
 static unsigned int bench_geo_extra;
+/* Not zero: dns.rrl at this rate per /32, with a burst as large. */
+static unsigned int bench_rrl_rate;
 
 static inline void geo_extra(FILE *f)
 {
@@ -205,14 +207,15 @@ static inline int write_config(const char *dir, const char *ifname, const char *
 		"interfaces:\n  - name: %s\n    mode: native\nvips:\n  - address: 192.0.2.53\n    "
 		"dns: true\n"
 		"  - address: 2001:db8::53\n    dns: true\n"
-		"dns:\n  pools:\n"
+		"dns:\n  rrl: {rate: %u, burst: %u, ipv4_prefix: 32, ipv6_prefix: 128}\n"
+		"  pools:\n"
 		"    - {name: fra, a: [198.51.100.1], aaaa: ['2001:db8:f::1']}\n"
 		"    - {name: iad, a: [198.51.100.2], aaaa: ['2001:db8:f::2']}\n"
 		"    - {name: sin, a: [198.51.100.3], aaaa: ['2001:db8:f::3']}\n"
 		"  zones:\n    - name: example.com\n"
 		"      soa: {mname: ns1.example.com, rname: hostmaster.example.com}\n"
 		"      ns: [ns1.example.com]\n      records:\n",
-		ifname ? ifname : "lo");
+		ifname ? ifname : "lo", bench_rrl_rate, bench_rrl_rate ? bench_rrl_rate : 1);
 	for (i = 0; i < NFRAMES; i++)
 		fprintf(f,
 			"        - {name: n%d, type: A, values: [198.51.100.10, 198.51.100.11]}\n"
