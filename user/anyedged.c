@@ -420,6 +420,11 @@ int main(int argc, char **argv)
 	/* Before the maps: the predecessor must be gone (it keeps serving until then). */
 	if (d.takeover) {
 		ret = edged_pop_takeover(&d, err, sizeof(err));
+		if (ret == -ENOENT || ret == -ECONNREFUSED) {
+			/* Nobody to take over from: an ordinary start. */
+			pr_warn("%s; starting afresh\n", err);
+			ret = 0;
+		}
 		if (ret)
 			goto err_cfg;
 	}
