@@ -238,6 +238,24 @@ static __always_inline int dns_pkt_read(struct xdp_md *ctx, __u32 off, void *buf
 	return bpf_xdp_load_bytes(ctx, off, buf, len);
 }
 
+/* Two bytes into the frame: straight when linear, else the helper. */
+static __always_inline int dns_pkt_write2(struct xdp_md *ctx, __u32 off, const __u8 *b)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *ptr;
+
+	if (off < 0x800) {
+		ptr = data + (off & 0x7ff); /* bounded for the verifier */
+		if ((void *)(ptr + 2) <= data_end) {
+			ptr[0] = b[0];
+			ptr[1] = b[1];
+			return 0;
+		}
+	}
+	return bpf_xdp_store_bytes(ctx, off, (void *)b, 2);
+}
+
 /*
  * EDNS OPT record(s) at query->ar_pos (query->arcount of them). Fills
  * query; sets query->formerr for malformed options or two OPTs. Returns
@@ -926,7 +944,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		k = DNS_HDR_LEN + query->name_len - plan->apex_len;
 		owner[0] = 0xc0 | (k >> 8);
 		owner[1] = k & 0xff;
-		if (bpf_xdp_store_bytes(ctx, dns_off + pos, owner, 2) ||
+		if (dns_pkt_write2(ctx, dns_off + pos, owner) ||
 		    bpf_xdp_store_bytes(ctx, dns_off + pos + 2, soa->data, auth_len - 2))
 			return EDGE_R_dns_xdp_error;
 		sum += csum_byte(owner[0], pos) + csum_byte(owner[1], pos + 1) +
