@@ -564,7 +564,11 @@ int edged_prefix_get(const struct edged *d, size_t i, struct edged_prefix_status
 	rp = edge_route_get(d->pop->route, x->ac.prefix);
 	memset(st, 0, sizeof(*st));
 	st->prefix = x->ac.prefix;
-	st->state = edge_pop_state_str(x->pop.state);
+	/* DESIGN.md's states: announced with some dependencies down is "degraded". */
+	st->state = x->pop.state == EDGE_POP_ANNOUNCED && x->deps_up < x->ac.n_pools +
+									x->ac.n_services
+			    ? "degraded"
+			    : edge_pop_state_str(x->pop.state);
 	st->why = x->pop.why;
 	st->signal = rp ? edge_route_known_str(rp->known) : "unknown";
 	st->signal_detail = rp ? rp->detail : "";
@@ -750,8 +754,21 @@ static void metrics_route(void *arg, FILE *f)
 		   "# TYPE anyedge_prefix_announced gauge\n");
 	for (i = 0; i < edged_prefix_count(d); i++)
 		if (!edged_prefix_get(d, i, &ps))
-			fprintf(f, "anyedge_prefix_announced{prefix=\"%s\",state=\"%s\"} %d\n",
-				ps.prefix, ps.state, strcmp(ps.state, "withdrawn") != 0);
+			fprintf(f, "anyedge_prefix_announced{prefix=\"%s\"} %d\n", ps.prefix,
+				strcmp(ps.state, "withdrawn") != 0);
+	fprintf(f, "# HELP anyedge_prefix_state Anycast prefix state (1 for the current one).\n"
+		   "# TYPE anyedge_prefix_state gauge\n");
+	for (i = 0; i < edged_prefix_count(d); i++) {
+		static const char *const states[] = {"announced", "degraded", "draining",
+						     "withdrawn"};
+		size_t k;
+
+		if (edged_prefix_get(d, i, &ps))
+			continue;
+		for (k = 0; k < sizeof(states) / sizeof(states[0]); k++)
+			fprintf(f, "anyedge_prefix_state{prefix=\"%s\",state=\"%s\"} %d\n",
+				ps.prefix, states[k], !strcmp(ps.state, states[k]));
+	}
 	fprintf(f, "# HELP anyedge_prefix_transitions_total Announce/withdraw transitions.\n"
 		   "# TYPE anyedge_prefix_transitions_total counter\n");
 	for (i = 0; i < edged_prefix_count(d); i++)

@@ -55,7 +55,7 @@ bool edged_pop_handed_over(const struct edged *d);
 
 struct edged_prefix_status {
 	const char *prefix;	/* "192.0.2.54/32" */
-	const char *state;	/* withdrawn, announced, draining */
+	const char *state;	/* withdrawn, announced, degraded (announced, some deps down), draining */
 	const char *why;	/* the PoP state machine's reason */
 	const char *signal;	/* what the route backend confirmed: announced, unknown, ... */
 	const char *signal_detail;
