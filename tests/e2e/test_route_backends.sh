@@ -3,7 +3,9 @@
 #
 # The hook and ExaBGP route backends (user/route.c) driven by a real health
 # check: anyedged in the server namespace checks an HTTP server on
-# 127.0.0.1:8080 there; its prefix 192.0.2.54/32 depends on that pool.
+# 127.0.0.1:8080 there; its prefix 192.0.2.54/32 depends on that pool, and
+# app.example.com (failover: web, backup) answers from the next pool when
+# the check fails.
 #
 #   hook    route.hook PREFIX announce|drain|withdraw, bounded by
 #           hook_timeout_ms and never blocking the loop;
@@ -55,7 +57,10 @@ write_route_config()
 
 	file=$(write_config)
 	cat >>"$file" <<EOF
+        - {name: app, type: A, ttl: 5, policy: failover, pools: [web, backup]}
   pools:
+    - name: backup
+      a: [198.51.100.99]
     - name: web
       a: [198.51.100.80]
       checks:
@@ -78,6 +83,48 @@ test_hook_announces_after_rise()
 	start_daemon "$(write_route_config hook)" "$LOG" || { fail "anyedged did not start"; return; }
 	wait_line "$HOOK_OUT" "^$PFX announce$" ||
 		fail "$(log_tail "hook never ran with announce")"
+}
+
+# The A answer for app.example.com from the client namespace.
+ask_app()
+{
+	in_ns "$NS_C" dig +short +tries=1 +time=1 "@$VIP4" app.example.com A 2>/dev/null
+}
+
+# wait_answer ADDR MAX_MS: until app.example.com answers ADDR; WAITED = ms.
+wait_answer()
+{
+	local want=$1 max=$2 t0
+
+	t0=$(now_ms)
+	while [ "$(ask_app)" != "$want" ]; do
+		[ $(($(now_ms) - t0)) -lt "$max" ] || return 1
+		sleep 0.02
+	done
+	WAITED=$(($(now_ms) - t0))
+}
+
+now_ms()
+{
+	echo $(($(date +%s%N) / 1000000))
+}
+
+test_dns_answers_move_when_the_pool_check_fails()
+{
+	daemon_running || { skip "anyedged not running"; return; }
+	need dig || return
+	wait_answer 198.51.100.80 3000 || { fail "app.example.com answers '$(ask_app)', not the web pool"; return; }
+	kill "$BACKEND_PID"
+	wait "$BACKEND_PID" 2>/dev/null
+	wait_answer 198.51.100.99 5000 ||
+		{ fail "$(log_tail "still '$(ask_app)' 5 s after the pool's backend died")"; return; }
+	echo "# backend killed -> DNS answers from the next pool after $WAITED ms (check 200 ms, fall 2)"
+	: >"$HOOK_OUT"
+	start_backend
+	wait_answer 198.51.100.80 5000 || { fail "$(log_tail "the web pool never came back")"; return; }
+	echo "# backend back -> DNS answers from its pool again after $WAITED ms (rise 2)"
+	# Let the prefix settle (announced again after its hold-down) for the next tests.
+	wait_line "$HOOK_OUT" "^$PFX announce$" 50 || fail "$(log_tail "not announced again")"
 }
 
 test_hook_withdraws_when_backend_dies()
@@ -168,7 +215,8 @@ cat >"$HOOK" <<EOF
 echo "\$1 \$2" >>"$HOOK_OUT"
 EOF
 chmod +x "$HOOK"
-TESTS=(test_hook_announces_after_rise test_hook_withdraws_when_backend_dies
+TESTS=(test_hook_announces_after_rise test_dns_answers_move_when_the_pool_check_fails
+       test_hook_withdraws_when_backend_dies
        test_hook_timeout_kills_and_retries_without_blocking
        test_manual_withdraw_survives_reload_until_auto test_hook_drain_then_withdraw_on_sigterm test_exabgp_lines_on_stdout)
 if ! setup_two_ns >"$TMP/setup.log" 2>&1; then
