@@ -19,6 +19,7 @@ PKGS=(
 	libmicrohttpd-dev		# metrics: Prometheus endpoint over HTTP
 	libsystemd-dev			# sd_notify: Type=notify, watchdog
 	curl socat			# control/metrics tests
+	jq				# benchmarks: bpftool and anyedgectl JSON
 )
 # Daemons the tests start themselves, never the system's service.
 SERVICES=(knot nsd)
