@@ -126,7 +126,9 @@ zone:
 EOF
 ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/xdp_pass.bpf.o" sec xdp || exit 1
 napi_pin || exit 1
-in_ns "$NS_S" knotd -c "$TMP/knot/knot.conf" >"$TMP/knotd.log" 2>&1 &
+# nsenter, not the in_ns function: a backgrounded function is a subshell,
+# and $! would be its PID, not knotd's.
+nsenter --net="/run/netns/$NS_S" knotd -c "$TMP/knot/knot.conf" >"$TMP/knotd.log" 2>&1 &
 KNOT_PID=$!
 PIDS+=("$KNOT_PID")
 for _ in $(seq 50); do
