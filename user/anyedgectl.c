@@ -5,6 +5,7 @@
  * user/control.h), with human output or -j JSON. Statistics fall back to
  * the pinned maps, so they work while the daemon is down.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include "anyedge.h"
 #include "config.h"
 #include "control.h"
+#include "daemon.h"
 #include "dns_compile.h"
 #include "lb.h"
 #include "log.h"
@@ -41,12 +43,22 @@ struct ctl {
 	bool json;
 };
 
+/* What an argument must look like; checked before anything is sent or opened. */
+enum ctl_arg {
+	ARG_ANY = 0,
+	ARG_BACKEND, /* an IPv4 or IPv6 address */
+	ARG_PREFIX,  /* 192.0.2.0/24, 2001:db8::/32 or an address */
+	ARG_POOL,    /* a pool name (1..31 of a-z 0-9 _ -) or index */
+	ARG_UPDOWN,  /* up or down */
+};
+
 struct ctl_cmd {
 	const char *name;
 	int nargs;
 	const char *usage;
 	int (*fn)(struct ctl *c, int argc, char **argv);
 	const char *help;
+	enum ctl_arg arg[2];
 };
 
 static int stats_pinned(struct ctl *c, int argc, char **argv)
@@ -92,8 +104,9 @@ static int pool_pinned(struct ctl *c, int argc, char **argv)
 		pr_warn("usage: anyedgectl [-c CONFIG] pool NAME|INDEX up|down\n");
 		return -EINVAL;
 	}
+	/* Digits are an index; anything else a name (a pool may be called "-1"). */
 	idx = strtol(argv[1], &end, 10);
-	if (*end || end == argv[1]) {
+	if (*end || end == argv[1] || !isdigit((unsigned char)argv[1][0])) {
 		if (!c->config) {
 			pr_warn("pool %s: give the config (-c CONFIG) to resolve pool names\n",
 				argv[1]);
@@ -647,20 +660,75 @@ static int cmd_lb(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_cmd cmds[] = {
-	{"status", 0, NULL, cmd_daemon, "daemon, reloads, pools, prefixes, overrides"},
-	{"stats", 0, NULL, cmd_stats, "counters by verdict and reason, summed over CPUs"},
-	{"pools", 0, NULL, cmd_daemon, "DNS answer pools and their health"},
-	{"pool", 2, "NAME|INDEX up|down", cmd_pool, "set a DNS pool's health"},
-	{"backends", 0, NULL, cmd_daemon, "load-balancer backends and their health"},
-	{"lb", 0, NULL, cmd_lb, "services and backends with counters, from the pinned maps"},
-	{"drain", 1, "BACKEND", cmd_daemon, "give a backend no new flows (until undrain)"},
-	{"undrain", 1, "BACKEND", cmd_daemon, "undo drain"},
-	{"withdraw", 1, "PREFIX", cmd_daemon, "withdraw PREFIX whatever health says"},
-	{"announce", 1, "PREFIX", cmd_daemon, "announce PREFIX whatever health says"},
-	{"auto", 1, "PREFIX", cmd_daemon, "clear the override of PREFIX: health decides"},
-	{"reload", 0, NULL, cmd_daemon, "re-read the config (errors are shown here)"},
-	{"help", 0, NULL, cmd_daemon, "the commands the running daemon knows"},
+	{"status", 0, NULL, cmd_daemon, "daemon, reloads, pools, prefixes, overrides", {ARG_ANY}},
+	{"stats", 0, NULL, cmd_stats, "counters by verdict and reason, summed over CPUs",
+	 {ARG_ANY}},
+	{"pools", 0, NULL, cmd_daemon, "DNS answer pools and their health", {ARG_ANY}},
+	{"pool", 2, "NAME|INDEX up|down", cmd_pool, "set a DNS pool's health",
+	 {ARG_POOL, ARG_UPDOWN}},
+	{"backends", 0, NULL, cmd_daemon, "load-balancer backends and their health", {ARG_ANY}},
+	{"lb", 0, NULL, cmd_lb, "services and backends with counters, from the pinned maps",
+	 {ARG_ANY}},
+	{"drain", 1, "BACKEND", cmd_daemon, "give a backend no new flows (until undrain)",
+	 {ARG_BACKEND}},
+	{"undrain", 1, "BACKEND", cmd_daemon, "undo drain", {ARG_BACKEND}},
+	{"withdraw", 1, "PREFIX", cmd_daemon, "withdraw PREFIX whatever health says",
+	 {ARG_PREFIX}},
+	{"announce", 1, "PREFIX", cmd_daemon, "announce PREFIX whatever health says",
+	 {ARG_PREFIX}},
+	{"auto", 1, "PREFIX", cmd_daemon, "clear the override of PREFIX: health decides",
+	 {ARG_PREFIX}},
+	{"reload", 0, NULL, cmd_daemon, "re-read the config (errors are shown here)", {ARG_ANY}},
+	{"help", 0, NULL, cmd_daemon, "the commands the running daemon knows", {ARG_ANY}},
 };
+
+/* Does arg fit kind? NULL if so, else why not (into why). */
+static const char *check_arg(enum ctl_arg kind, const char *arg, char *why, size_t size)
+{
+	char canon[INET6_ADDRSTRLEN + 8];
+	size_t i, len = strlen(arg);
+	unsigned long idx;
+	char *end;
+
+	switch (kind) {
+	case ARG_BACKEND:
+		if (!edged_addr_canon(arg, canon, sizeof(canon)))
+			return NULL;
+		snprintf(why, size, "'%.64s' is not a backend address (IPv4 or IPv6)", arg);
+		return why;
+	case ARG_PREFIX:
+		if (!edged_prefix_canon(arg, canon, sizeof(canon), why, size))
+			return NULL;
+		return why;
+	case ARG_POOL:
+		if (len && arg[0] >= '0' && arg[0] <= '9' && strspn(arg, "0123456789") == len) {
+			errno = 0;
+			idx = strtoul(arg, &end, 10);
+			if (!errno && idx < EDGE_MAX_DNS_POOLS)
+				return NULL;
+			snprintf(why, size, "pool index %.32s out of range 0..%d", arg,
+				 EDGE_MAX_DNS_POOLS - 1);
+			return why;
+		}
+		for (i = 0; i < len && (islower((unsigned char)arg[i]) ||
+					isdigit((unsigned char)arg[i]) || arg[i] == '_' ||
+					arg[i] == '-');
+		     i++)
+			;
+		if (len && len < EDGE_CFG_NAME_LEN && i == len)
+			return NULL;
+		snprintf(why, size, "'%.64s' is not a pool name (1..%d of a-z, 0-9, '_', '-') "
+			 "or index", arg, EDGE_CFG_NAME_LEN - 1);
+		return why;
+	case ARG_UPDOWN:
+		if (!strcmp(arg, "up") || !strcmp(arg, "down"))
+			return NULL;
+		snprintf(why, size, "'%.64s' is neither up nor down", arg);
+		return why;
+	default:
+		return NULL;
+	}
+}
 
 static void usage(FILE *f)
 {
@@ -695,6 +763,7 @@ int main(int argc, char **argv)
 	};
 	struct ctl c = {.pin_path = EDGE_PIN_DEFAULT, .socket = EDGE_CTL_SOCKET_DEFAULT};
 	const struct ctl_cmd *cmd = NULL;
+	char why[256];
 	size_t i;
 	int opt;
 
@@ -734,9 +803,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (cmd->fn == cmd_daemon && argc - optind - 1 != cmd->nargs) {
+	/* Missing, extra or malformed arguments: a usage error, for every command. */
+	if (argc - optind - 1 != cmd->nargs) {
+		pr_warn("%s takes %d argument%s, got %d\n", cmd->name, cmd->nargs,
+			cmd->nargs == 1 ? "" : "s", argc - optind - 1);
 		pr_warn("usage: anyedgectl %s %s\n", cmd->name, cmd->usage ?: "");
 		return 2;
+	}
+	for (i = 0; i < (size_t)cmd->nargs; i++) {
+		if (check_arg(cmd->arg[i], argv[optind + 1 + i], why, sizeof(why))) {
+			pr_warn("%s: %s\n", cmd->name, why);
+			pr_warn("usage: anyedgectl %s %s\n", cmd->name, cmd->usage ?: "");
+			return 2;
+		}
 	}
 	return cmd->fn(&c, argc - optind, argv + optind) ? 1 : 0;
 }
