@@ -34,6 +34,16 @@ static void put_name(FILE *f, const char *name)
 		fputc('.', f);
 }
 
+/*
+ * Text in a comment: a control byte (a newline in the config's path) would
+ * end the comment and make the rest zone data.
+ */
+static void put_comment_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
 /* "OWNER TTL IN TYPE " */
 static void put_rr_start(FILE *f, const char *owner, unsigned int ttl, const char *type)
 {
@@ -132,7 +142,9 @@ int edge_zonefile_write(FILE *f, const struct edge_config *cfg, size_t zone)
 	const struct edge_cfg_soa *soa = &z->soa;
 	size_t i;
 
-	fprintf(f, "; Zone %s, written by anyedged --emit-zone from %s.\n", z->name, cfg->file);
+	fprintf(f, "; Zone %s, written by anyedged --emit-zone from ", z->name);
+	put_comment_text(f, cfg->file);
+	fputs(".\n", f);
 	fprintf(f, "; Records with a policy hold the answer a client with no location\n"
 		   "; information gets while every pool is up:\n"
 		   ";   geo       the first pool of the record's default list\n"

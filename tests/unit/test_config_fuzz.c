@@ -397,6 +397,40 @@ static int fill_tables(const struct edge_config *cfg, struct fuzz_stats *st, cha
 	return ret;
 }
 
+/*
+ * An emitted zone file as a zone parser needs it: comments, $ORIGIN and
+ * $TTL, and records "OWNER<TAB>TTL<TAB>IN<TAB>TYPE<TAB>RDATA" whose owner
+ * is absolute and made of [a-z0-9_-.]; no control byte but tab and
+ * newline. NULL if so, else what is wrong.
+ */
+static const char *check_zone_text(const char *text)
+{
+	const char *line, *nl, *p;
+	size_t tabs, i;
+
+	for (line = text; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			return "last line without a newline";
+		for (p = line; p < nl; p++)
+			if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+				return "control byte in a zone file";
+		if (*line == ';' || !strncmp(line, "$ORIGIN ", 8) || !strncmp(line, "$TTL ", 5))
+			continue;
+		for (p = line, tabs = 0; p < nl; p++)
+			tabs += *p == '\t';
+		if (tabs != 4)
+			return "a record line without 5 tab-separated fields";
+		for (i = 0; line[i] != '\t'; i++)
+			if (!islower((unsigned char)line[i]) && !isdigit((unsigned char)line[i]) &&
+			    !strchr("_-.", line[i]))
+				return "an owner with a character a zone file would misread";
+		if (!i || line[i - 1] != '.')
+			return "an owner that is not absolute";
+	}
+	return NULL;
+}
+
 /* What the daemon computes from an accepted config. NULL if fine, else why not. */
 static const char *after_load(const struct edge_config *cfg, struct fuzz_stats *st, char *why,
 			      size_t whylen)
@@ -438,6 +472,12 @@ static const char *after_load(const struct edge_config *cfg, struct fuzz_stats *
 		if (strlen(text) != len) {
 			free(text);
 			return "NUL byte in an emitted zone file";
+		}
+		if (check_zone_text(text)) {
+			snprintf(why, whylen, "zone %s: %s", cfg->zones[z].name,
+				 check_zone_text(text));
+			free(text);
+			return why;
 		}
 		free(text);
 		text = NULL;
@@ -700,4 +740,41 @@ TEST(config_error_from_check_validator_is_one_line)
 	ASSERT_STRSTR(err, "t.yaml:7: dns.pools[0].check: http.host \"a?b?c?\" holds spaces");
 	for (p = err; *p; p++)
 		ASSERT_FALSE((unsigned char)*p < 0x20);
+}
+
+/*
+ * Found by review while fuzzing the emitter: the config's path went into
+ * the zone file's first comment as is, so a path with a newline turned
+ * the rest of it into zone data.
+ */
+TEST(zonefile_config_path_with_newline_stays_a_comment)
+{
+	struct edge_config cfg;
+	const char *yaml = "interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\n"
+			   "dns:\n  zones:\n    - name: Example.COM.\n"
+			   "      soa: {mname: ns1.example.com, rname: h.example.com}\n"
+			   "      ns: [ns1.example.com]\n      records:\n"
+			   "        - {name: _x-1.a.b, type: A, values: [192.0.2.7]}\n"
+			   "        - {name: 0, type: AAAA, values: [\"2001:db8::7\"]}\n";
+	char err[ERR_LEN], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	ASSERT_OK(edge_config_parse(yaml, strlen(yaml), "/tmp/x\nevil.example.com. 1 IN A 6.6.6.6\n",
+				    &cfg, err, sizeof(err)));
+	f = open_memstream(&text, &len);
+	ASSERT_TRUE(f);
+	ret = edge_zonefile_write(f, &cfg, 0);
+	fclose(f);
+	edge_config_free(&cfg);
+	if (ret || check_zone_text(text)) {
+		free(text);
+		FAIL("write %d: %s", ret, ret ? "" : check_zone_text(text));
+	}
+	ASSERT_FALSE(strstr(text, "\nevil"));
+	ASSERT_TRUE(strstr(text, "from /tmp/x?evil.example.com. 1 IN A 6.6.6.6?.\n"));
+	ASSERT_TRUE(strstr(text, "_x-1.a.b.example.com.\t300\tIN\tA\t192.0.2.7\n"));
+	ASSERT_TRUE(strstr(text, "0.example.com.\t300\tIN\tAAAA\t2001:db8::7\n"));
+	free(text);
 }
