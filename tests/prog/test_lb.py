@@ -14,8 +14,8 @@ import socket
 import struct
 import subprocess
 
-from edgetest import (XDP_DROP, XDP_PASS, XDP_REDIRECT, TestRun, csum, eq, eth, ip4_hdr, main,
-                      test, udp4_frame)
+from edgetest import (XDP_DROP, XDP_PASS, XDP_REDIRECT, XDP_TX, TestRun, csum, eq, eth, ip4_hdr,
+                      main, test, udp4_frame)
 
 NS = f"lbprog{os.getpid()}"
 # One CPU: the new-flow guard's credit is per CPU.
@@ -545,6 +545,96 @@ def lb_new_flow_guard_limits_inserts(t):
     finally:
         t.cmd("now 0")
         t.cmd("reload " + t.cfg_path)
+
+
+def tunnel_inner(out, i, f):
+    """The inner packet of a forwarded frame, checking what a receiver
+    checks: MACs, outer checksum and lengths, the inner packet's own length
+    matching what the outer one carries. Bytes after the outer length
+    (the client frame's Ethernet padding) are ignored, as receivers do."""
+    what = f"frame {i} ({f.hex()} -> {out.hex()})"
+    eq(out[0:6], NEXTHOP_MAC, f"next-hop MAC, {what}")
+    et = struct.unpack("!H", out[12:14])[0]
+    if et == 0x0800:
+        h = out[14:34]
+        assert len(h) == 20 and csum(h) == 0xFFFF, f"outer IPv4 checksum, {what}"
+        eq(h[0], 0x45, f"outer version/ihl, {what}")
+        tot = struct.unpack("!H", h[2:4])[0]
+        assert 40 <= tot <= len(out) - 14, f"outer total length {tot}, {what}"
+        proto, inner = h[9], out[34:14 + tot]
+    elif et == 0x86DD:
+        h = out[14:54]
+        eq(h[0] >> 4, 6, f"outer version, {what}")
+        plen = struct.unpack("!H", h[4:6])[0]
+        assert 20 <= plen <= len(out) - 54, f"outer payload length {plen}, {what}"
+        proto, inner = h[6], out[54:54 + plen]
+    else:
+        raise AssertionError(f"output ethertype {et:#x}, {what}")
+    if proto == 4:
+        eq(inner[0] >> 4, 4, f"IPIP inner version, {what}")
+        eq(struct.unpack("!H", inner[2:4])[0], len(inner), f"inner total length, {what}")
+    elif proto == 41:
+        eq(inner[0] >> 4, 6, f"IPv6-in-IP inner version, {what}")
+        eq(40 + struct.unpack("!H", inner[4:6])[0], len(inner), f"inner length, {what}")
+    else:
+        raise AssertionError(f"outer protocol {proto}, {what}")
+    return inner
+
+
+@test
+def lb_fuzz_mutated_frames_one_verdict_well_formed_output(t):
+    """2,000 mutated TCP/UDP/ICMP/fragment frames to the service VIPs: one
+    verdict counted per frame, never XDP_ABORTED, every forwarded frame a
+    well-formed tunnel (outer checksum, lengths) around the client's packet."""
+    import random
+    rng = random.Random(int(os.environ.get("FUZZ_SEED", "4321")))
+    n = int(os.environ.get("FUZZ_ITERS", "2000"))
+    vlan = eth(0x0800, vlans=((0x8100, 7),))
+    base = [tcp4(sport=51000, flags=SYN), tcp4(sport=51001, flags=ACK),
+            tcp4(sport=51002, flags=RST), tcp4(sport=51003, payload=b"x" * 64),
+            tcp6(sport=51004), tcp6(sport=51005, flags=ACK),
+            udp4_frame(b"data", dst="192.0.2.80", sport=51006, dport=4000),
+            icmp4_frag_needed("192.0.2.1", 51000), icmp6_too_big("2001:db8:1::1", 51004),
+            tcp4(sport=51007, frag=0x2000), tcp4(sport=51008, frag=0x0010),
+            tcp4(sport=51009, options=b"\x01\x01\x01\x00"),
+            vlan + tcp4(sport=51010)[14:], tcp4(dst="192.0.2.81", sport=51011),
+            tcp4(dst="192.0.2.82", sport=51012), tcp4(dst="192.0.2.83", sport=51013)]
+    # Offsets worth hitting in a frame without VLAN tags: IP version/IHL,
+    # lengths, fragment bits, protocol, addresses, ports, TCP flags, ICMP type.
+    hot = [14, 16, 17, 20, 21, 23, 26, 29, 33, 34, 35, 36, 37, 47, 54, 55]
+    seen = {}
+    for i in range(n):
+        f = bytearray(rng.choice(base))
+        for _ in range(rng.randint(1, 3)):
+            op = rng.random()
+            pos = rng.choice(hot) if op < 0.4 else rng.randrange(len(f))
+            if pos >= len(f):
+                continue
+            if op < 0.75:
+                f[pos] = rng.choice((0, 0xFF, 0x45, 0x46, 0x4F, 0x60, 0x11, 0x06, 0x01, 0x3A,
+                                     0x2C, 0x20, 0x02, 0x12, rng.randrange(256)))
+            elif op < 0.9:
+                del f[max(pos, 14):]
+            else:
+                f[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        f = bytes(f)
+        r = t.run(f)
+        seen[r.verdict] = seen.get(r.verdict, 0) + 1
+        eq(sum(v for k, v in r.delta.items() if k.startswith("verdict_")), 1,
+           f"exactly one verdict counted (frame {i}: {f.hex()})")
+        assert r.verdict in (XDP_PASS, XDP_DROP, XDP_TX, XDP_REDIRECT), \
+            f"frame {i}: verdict {r.verdict} ({f.hex()})"
+        if r.verdict == XDP_REDIRECT:
+            inner = tunnel_inner(r.out, i, f)
+            assert inner in f, f"frame {i}: the inner packet is not the client's ({f.hex()})"
+        elif r.verdict == XDP_TX:
+            et = struct.unpack("!H", r.out[12:14])[0]
+            if et == 0x0800:
+                assert csum(r.out[14:34]) == 0xFFFF, f"frame {i}: TX IPv4 checksum"
+        elif r.verdict == XDP_PASS:
+            eq(r.out, f, f"frame {i}: a passed frame is unchanged")
+    assert seen.get(XDP_REDIRECT, 0) > n // 20 and seen.get(XDP_PASS, 0) > n // 20, seen
+    print(f"# lb fuzz: {n} frames, verdicts {sorted(seen.items())}")
 
 
 def setup():
