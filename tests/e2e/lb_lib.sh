@@ -111,13 +111,11 @@ EOF
 		mkdir -p "$TMP/www$b"
 		echo "b$b" >"$TMP/www$b/who"
 		head -c 1048576 /dev/zero >"$TMP/www$b/big"
-		in_ns "$P$b" $PY -m http.server -d "$TMP/www$b" -b :: 80 \
-			>/dev/null 2>&1 </dev/null &
-		PIDS+=($!)
-		eval "HTTP_PID_$b=$!"
-		in_ns "$P$b" $PY "$TMP/echo.py" "b$b" >/dev/null 2>&1 </dev/null &
-		PIDS+=($!)
-		eval "ECHO_PID_$b=$!"
+		bg_ns "$P$b" $PY -m http.server -d "$TMP/www$b" -b :: 80 \
+			>/dev/null 2>&1 </dev/null
+		eval "HTTP_PID_$b=$BG_PID"
+		bg_ns "$P$b" $PY "$TMP/echo.py" "b$b" >/dev/null 2>&1 </dev/null
+		eval "ECHO_PID_$b=$BG_PID"
 	done
 	for b in "${BACKENDS[@]}"; do
 		n=50

@@ -50,6 +50,18 @@ in_ns()
 	nsenter --net="/run/netns/$ns" "$@"
 }
 
+# bg_ns NS CMD...: start CMD in NS in the background; BG_PID is its PID
+# (added to PIDS for cleanup). `in_ns ... &` would background a subshell
+# running the function, and killing $! would leave CMD running.
+bg_ns()
+{
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@" &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
 # Is the process running? A child that exited stays a zombie until it is
 # waited for, and kill -0 still succeeds on a zombie.
 alive()

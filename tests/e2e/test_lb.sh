@@ -116,10 +116,9 @@ for i in range(600):          # 2 minutes at most
 EOF
 	rm -f "$TMP/stop" "$TMP"/long*.log
 	for i in $(seq 1 "$NLONG"); do
-		in_ns "$NS_C" $PY "$TMP/long.py" "$TMP/long$i.log" "$VIP" "$TMP/stop" \
-			>/dev/null 2>&1 </dev/null &
-		PIDS+=($!)
-		eval "LONG_PID_$i=$!"
+		bg_ns "$NS_C" $PY "$TMP/long.py" "$TMP/long$i.log" "$VIP" "$TMP/stop" \
+			>/dev/null 2>&1 </dev/null
+		eval "LONG_PID_$i=$BG_PID"
 	done
 }
 
@@ -235,10 +234,8 @@ test_lb_restart_keeps_seed_ids_and_flows()
 	mark_lines
 	wait_more_lines
 	# b1 comes back to life, and into the config, while the daemon is down.
-	in_ns "${P}1" $PY -m http.server -d "$TMP/www1" -b :: 80 >/dev/null 2>&1 </dev/null &
-	PIDS+=($!)
-	in_ns "${P}1" $PY "$TMP/echo.py" b1 >/dev/null 2>&1 </dev/null &
-	PIDS+=($!)
+	bg_ns "${P}1" $PY -m http.server -d "$TMP/www1" -b :: 80 >/dev/null 2>&1 </dev/null
+	bg_ns "${P}1" $PY "$TMP/echo.py" b1 >/dev/null 2>&1 </dev/null
 	stop_daemon || fail "anyedged exit status $?" || return
 	write_lb_config 1 2 3 4 >"$LB_CONFIG"
 	start_daemon "$LB_CONFIG" "$TMP/daemon2.log" || fail "restart failed" || return
