@@ -57,7 +57,7 @@ test: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/demo.sh && scripts/demo-lb.sh
+	$(Q)scripts/demo.sh && scripts/demo-lb.sh && scripts/demo-bgp.sh
 
 $(BUILD) $(BUILD)/obj $(BUILD)/obj/unit:
 	$(Q)mkdir -p $@
