@@ -152,6 +152,8 @@ static int pool_pinned(struct ctl *c, int argc, char **argv)
 
 /* ---- the control socket ---- */
 
+static const char *jtext(struct json_object *v);
+
 /* Connect to the daemon. fd, or -errno with a message printed. */
 static int ctl_connect(const struct ctl *c, bool quiet)
 {
@@ -304,8 +306,7 @@ static int ctl_request(struct ctl *c, const char *name, int argc, char **argv,
 		return -EPROTO;
 	}
 	if (!json_object_get_boolean(ok)) {
-		s = json_object_object_get_ex(reply, "error", &v) ? json_object_get_string(v)
-								  : "unknown error";
+		s = json_object_object_get_ex(reply, "error", &v) ? jtext(v) : "unknown error";
 		if (c->json)
 			printf("{\"error\":%s}\n",
 			       json_object_to_json_string_ext(
@@ -338,6 +339,24 @@ static int64_t jint(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
 }
 
+/*
+ * The length of a list in a reply, 0 for anything else: json-c asserts
+ * (aborts) on the length of a non-array, and a reply from another daemon
+ * version may lack a list or hold something else.
+ */
+static size_t jlen(struct json_object *arr)
+{
+	return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+}
+
+/* Any value as text ("null" for a JSON null, never a NULL pointer). */
+static const char *jtext(struct json_object *v)
+{
+	const char *s = v ? json_object_get_string(v) : NULL;
+
+	return s ? s : "null";
+}
+
 static struct json_object *jget(struct json_object *o, const char *key)
 {
 	struct json_object *v = NULL;
@@ -360,7 +379,7 @@ static void print_duration(uint64_t s)
 static void print_pools(struct json_object *pools)
 {
 	struct json_object *p, *up;
-	size_t i, n = json_object_array_length(pools);
+	size_t i, n = jlen(pools);
 
 	if (!n) {
 		printf("  (none configured)\n");
@@ -385,13 +404,13 @@ static void print_pools(struct json_object *pools)
 
 static void print_list(const char *title, struct json_object *arr)
 {
-	size_t i, n = arr ? json_object_array_length(arr) : 0;
+	size_t i, n = jlen(arr);
 
 	printf("%s:", title);
 	if (!n)
 		printf(" none");
 	for (i = 0; i < n; i++)
-		printf(" %s", json_object_get_string(json_object_array_get_idx(arr, i)));
+		printf(" %s", jtext(json_object_array_get_idx(arr, i)));
 	printf("\n");
 }
 
@@ -424,7 +443,7 @@ static bool jbool(struct json_object *o, const char *key)
 static void print_anycast(struct json_object *arr)
 {
 	struct json_object *p;
-	size_t i, n = json_object_array_length(arr);
+	size_t i, n = jlen(arr);
 
 	printf("anycast prefixes:\n");
 	if (!n)
@@ -449,7 +468,7 @@ static void print_anycast(struct json_object *arr)
 static void print_health(struct json_object *h)
 {
 	struct json_object *checks = jget(h, "checks"), *c;
-	size_t i, n = checks ? json_object_array_length(checks) : 0;
+	size_t i, n = jlen(checks);
 
 	printf("health checks%s:\n",
 	       jbool(h, "guard") ? " (GUARD: every check failed at once)" : "");
@@ -481,7 +500,7 @@ static void print_status(struct json_object *d)
 	       (long long)jint(dm, "dns_rrsets"));
 	ifs = jget(dm, "interfaces");
 	printf("interfaces:");
-	for (i = 0, n = ifs ? json_object_array_length(ifs) : 0; i < n; i++) {
+	for (i = 0, n = jlen(ifs); i < n; i++) {
 		o = json_object_array_get_idx(ifs, i);
 		printf(" %s (%s)", jstr(o, "name"), jstr(o, "mode"));
 	}
@@ -497,7 +516,7 @@ static void print_status(struct json_object *d)
 	print_pools(jget(d, "pools"));
 	ov = jget(d, "overrides");
 	printf("route overrides:");
-	for (i = 0, n = ov ? json_object_array_length(ov) : 0; i < n; i++) {
+	for (i = 0, n = jlen(ov); i < n; i++) {
 		o = json_object_array_get_idx(ov, i);
 		printf(" %s=%s", jstr(o, "prefix"), jstr(o, "mode"));
 	}
@@ -522,19 +541,19 @@ static void print_status(struct json_object *d)
 static void print_backends(struct json_object *d)
 {
 	struct json_object *bes = jget(d, "backends"), *b;
-	size_t i, n = bes ? json_object_array_length(bes) : 0;
+	size_t i, n = jlen(bes);
 
 	if (!n)
 		printf("no backends configured\n");
 	for (i = 0; i < n; i++) {
 		b = json_object_array_get_idx(bes, i);
 		if (!json_object_is_type(b, json_type_object)) {
-			printf("%s\n", json_object_get_string(b));
+			printf("%s\n", jtext(b));
 			continue;
 		}
 		json_object_object_foreach(b, key, val)
 		{
-			printf("%s=%s ", key, json_object_get_string(val));
+			printf("%s=%s ", key, jtext(val));
 		}
 		printf("\n");
 	}
@@ -549,7 +568,11 @@ static void print_backends(struct json_object *d)
 
 static void print_reply(const char *cmd, struct json_object *d)
 {
-	if (!strcmp(cmd, "status")) {
+	/* Walking the members of a non-object dereferences NULL in json-c. */
+	if ((!strcmp(cmd, "status") || !strcmp(cmd, "backends")) &&
+	    !json_object_is_type(d, json_type_object)) {
+		print_generic(cmd, d);
+	} else if (!strcmp(cmd, "status")) {
 		print_status(d);
 	} else if (!strcmp(cmd, "pools")) {
 		print_pools(d);
@@ -572,7 +595,7 @@ static void print_reply(const char *cmd, struct json_object *d)
 	} else if (!strcmp(cmd, "reload")) {
 		printf("reloaded %s\n", jstr(d, "config"));
 	} else if (!strcmp(cmd, "help")) {
-		size_t i, n = json_object_array_length(d);
+		size_t i, n = jlen(d);
 
 		for (i = 0; i < n; i++) {
 			struct json_object *o = json_object_array_get_idx(d, i);

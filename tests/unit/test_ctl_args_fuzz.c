@@ -11,10 +11,13 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -235,4 +238,137 @@ TEST(ctl_args_random_vectors_never_crash)
 	       by_code[1], by_code[2]);
 	fflush(stdout);
 	ASSERT_TRUE(by_code[2] > runs / 4);
+}
+
+/*
+ * Replies anyedgectl may get from another daemon version (or a broken
+ * one): missing lists, wrong types, nulls, garbage. Found by this test:
+ * json-c aborts on the length of a non-list and walking a non-object's
+ * members dereferences NULL, so `anyedgectl status` died on a reply
+ * without "pools", and `backends` on a null entry (printf -> puts(NULL)).
+ */
+static const char *const hostile_replies[] = {
+	"{\"ok\":true}",
+	"{\"ok\":true,\"data\":null}",
+	"{\"ok\":true,\"data\":[]}",
+	"{\"ok\":true,\"data\":[null,1,{}]}",
+	"{\"ok\":true,\"data\":{}}",
+	"{\"ok\":true,\"data\":\"x\"}",
+	"{\"ok\":true,\"data\":{\"pools\":{},\"daemon\":[],\"reload\":1,\"overrides\":\"x\","
+	"\"drained\":{},\"backends\":[null,1,{\"a\":null}],\"anycast\":[null,1,{\"prefix\":2}],"
+	"\"health\":{\"checks\":{}},\"x\":null}}",
+	"{\"ok\":true,\"data\":{\"daemon\":{\"interfaces\":{}},\"pools\":[null,{\"up\":null}],"
+	"\"overrides\":[null],\"drained\":[null,{}],\"health\":{\"checks\":[null,{\"up\":1}]},"
+	"\"backends\":{\"a\":1}}}",
+	"{\"ok\":false}",
+	"{\"ok\":false,\"error\":null}",
+	"{\"ok\":false,\"error\":{\"a\":[1]}}",
+	"{\"ok\":1}",
+	"[1,2]",
+	"null",
+	"not json at all",
+	"",
+	"{\"ok\":true,\"data\":{\"packets\":\"x\",\"bytes\":[],\"verdict_pass\":null}}",
+};
+
+/*
+ * Run anyedgectl against a socket at path that answers the first request
+ * with reply. Its wait status, or -1.
+ */
+static int run_ctl_against(const char *ctl, const char *path, char *const *args, int nargs,
+			   const char *reply)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char *argv[16], buf[8192];
+	int lfd, cfd, i, status, fd;
+	struct pollfd pfd;
+	pid_t pid;
+
+	if (nargs > 10 || strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 4)) {
+		if (lfd >= 0)
+			close(lfd);
+		return -1;
+	}
+	argv[0] = (char *)ctl;
+	argv[1] = "-s";
+	argv[2] = (char *)path;
+	for (i = 0; i < nargs; i++)
+		argv[3 + i] = args[i];
+	argv[3 + nargs] = NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		close(lfd);
+		return -1;
+	}
+	if (!pid) {
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		alarm(20);
+		execv(ctl, argv);
+		_exit(127);
+	}
+	/* Serve one connection (stats may first probe with an empty one). */
+	for (i = 0; i < 2; i++) {
+		pfd.fd = lfd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 3000) != 1)
+			break;
+		cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			break;
+		pfd.fd = cfd;
+		if (poll(&pfd, 1, 3000) == 1 && read(cfd, buf, sizeof(buf)) > 0) {
+			/* A client that hung up early is its own failure, seen below. */
+			(void)!write(cfd, reply, strlen(reply));
+			(void)!write(cfd, "\n", 1);
+			close(cfd);
+			break;
+		}
+		close(cfd);
+	}
+	close(lfd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	unlink(path);
+	return status;
+}
+
+TEST(ctl_hostile_daemon_replies_never_crash_anyedgectl)
+{
+	static const char *const cmds[] = {
+		"status",	"-j|status",	 "pools",	  "backends",
+		"help",		"pool|fra|up",	 "drain|192.0.2.1", "withdraw|192.0.2.0/24",
+		"reload",	"-j|backends",	 "auto|2001:db8::/32",
+	};
+	char ctl[PATH_MAX], path[64], buf[128], *args[8];
+	size_t c, r;
+	int n, st;
+
+	if (ctl_path(ctl, sizeof(ctl)))
+		SKIP("no anyedgectl beside the test program");
+	snprintf(path, sizeof(path), "/tmp/anyedge-ctl-fuzz-%d.sock", (int)getpid());
+	for (c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+		for (r = 0; r < sizeof(hostile_replies) / sizeof(hostile_replies[0]); r++) {
+			snprintf(buf, sizeof(buf), "%s", cmds[c]);
+			n = split(buf, args);
+			st = run_ctl_against(ctl, path, args, n, hostile_replies[r]);
+			if (st == -1)
+				FAIL("cannot run anyedgectl against %s", path);
+			if (WIFSIGNALED(st) || WEXITSTATUS(st) > 1)
+				FAIL("anyedgectl %s, reply %s: %s %d", cmds[c], hostile_replies[r],
+				     WIFSIGNALED(st) ? "signal" : "exit",
+				     WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		}
+	}
 }
