@@ -47,14 +47,34 @@
  */
 volatile __u64 edge_lb_test_now_ns;
 
+/*
+ * Bench only (build/lb_bench -a): when not zero, edge_lb_flow() stops at
+ * that stage (LB_STAGE) and passes the packet, so the cost of each stage
+ * can be read by difference. The daemon never sets it; it costs a load
+ * and a compare per stage.
+ */
+volatile __u32 edge_lb_bench_stop;
+
+#define LB_STAGE(n)                                \
+	do {                                       \
+		if (edge_lb_bench_stop == (n))     \
+			return EDGE_R_lb_no_service; \
+	} while (0)
+
 /* What the lookup decided, handed to the encap stage. */
 struct lb_choice {
 	struct edge_lb_backend be;
 	__u32 be_id;
 	__u32 svc_id;
 	__u32 hash; /* outer source bits / IPv6 flow label */
-	__u32 pad;
+	__u32 ev;   /* counters to bump: LB_EV(), LB_EV_SVC() */
 	__u64 now;
+};
+
+/* The conntrack key of either family (edge_lb_conns4 / edge_lb_conns6). */
+union lb_key {
+	struct edge_lb_flow_key4 k4;
+	struct edge_lb_flow_key k6;
 };
 
 /* Coarse (jiffy-grained) is plenty for ageing and costs a memory read. */
@@ -123,52 +143,60 @@ static __always_inline __u64 lb_siphash(const struct edge_lb_config *c, const __
 }
 
 /*
- * The flow hash. IPv4 hashes 16 bytes (saddr daddr sport dport proto 0 0
- * 0), IPv6 the 40 bytes of struct edge_lb_flow_key.
+ * The flow hash. IPv4 hashes the 16 bytes of struct edge_lb_flow_key4
+ * (saddr daddr sport dport proto 0 0 0), IPv6 the 40 of edge_lb_flow_key.
  */
-static __always_inline __u64 lb_flow_hash(const struct edge_lb_config *c,
-					  const struct edge_lb_flow_key *k, int v6)
+static __always_inline __u64 lb_flow_hash(const struct edge_lb_config *c, const union lb_key *k,
+					  int v6)
 {
-	__u64 w[2];
-
 	if (v6)
-		return lb_siphash(c, (const __u64 *)k, 5);
-	w[0] = (__u64)k->src[0] | (__u64)k->dst[0] << 32;
-	w[1] = (__u64)k->sport | (__u64)k->dport << 16 | (__u64)k->proto << 32;
-	return lb_siphash(c, w, 2);
-}
-
-static __always_inline void lb_count(void *map, __u32 id, __u32 field, __u64 bytes)
-{
-	struct edge_lb_counters *s = bpf_map_lookup_elem(map, &id);
-	__u64 *f;
-
-	if (!s)
-		return;
-	/* The fields are a dense __u64 array (asserted in edge_lb.h). */
-	if (field < EDGE_LB_NCOUNTERS) {
-		f = (__u64 *)s + field;
-		(*f)++;
-	}
-	if (bytes) {
-		s->packets++;
-		s->bytes += bytes;
-	}
+		return lb_siphash(c, (const __u64 *)&k->k6, 5);
+	return lb_siphash(c, (const __u64 *)&k->k4, 2);
 }
 
 enum {
 #define EDGE_X_ENUM(n) LB_C_##n,
 	EDGE_LB_COUNTERS(EDGE_X_ENUM)
 #undef EDGE_X_ENUM
-		LB_C__NONE,
 };
 
-/* Count an event for the service and, when chosen, the backend. */
-static __always_inline void lb_event(const struct lb_choice *ch, __u32 field)
+/* An event for the service and the backend (when chosen), or the service only. */
+#define LB_EV(n)     (1u << LB_C_##n)
+#define LB_EV_SVC(n) (1u << (16 + LB_C_##n))
+
+static __always_inline void lb_add(void *map, __u32 id, __u32 ev, __u64 bytes)
 {
-	lb_count(&edge_lb_svc_stats, ch->svc_id, field, 0);
+	struct edge_lb_counters *s = bpf_map_lookup_elem(map, &id);
+	__u64 *f = (__u64 *)s; /* a dense __u64 array (asserted in edge_lb.h) */
+	int i;
+
+	if (!s)
+		return;
+	if (bytes) {
+		s->packets++;
+		s->bytes += bytes;
+	}
+	if (!ev)
+		return;
+#pragma unroll
+	for (i = LB_C_new_flows; i < EDGE_LB_NCOUNTERS; i++)
+		if (ev & (1u << i))
+			f[i]++;
+}
+
+/*
+ * Count a packet's events (ch->ev) and, when forwarded (bytes), the packet
+ * itself: one lookup per counter map, whatever the number of events.
+ */
+static __always_inline void lb_tally(const struct lb_choice *ch, __u64 bytes)
+{
+	__u32 ev = ch->ev;
+
+	if (!ev && !bytes)
+		return;
+	lb_add(&edge_lb_svc_stats, ch->svc_id, (ev | ev >> 16) & 0xffff, bytes);
 	if (ch->be_id < EDGE_LB_MAX_BACKENDS)
-		lb_count(&edge_lb_be_stats, ch->be_id, field, 0);
+		lb_add(&edge_lb_be_stats, ch->be_id, ev & 0xffff, bytes);
 }
 
 /* The new-flow guard (GCRA, one second of burst): may this CPU insert? */
@@ -239,8 +267,15 @@ static __always_inline int lb_conn_backend(struct lb_choice *ch, const struct ed
 	return 1;
 }
 
-static __always_inline void lb_conn_save(const struct lb_choice *ch,
-					 const struct edge_lb_flow_key *k, __u64 now)
+static __always_inline struct edge_lb_conn *lb_conn_find(const union lb_key *k, int v6)
+{
+	if (v6)
+		return bpf_map_lookup_elem(&edge_lb_conns6, &k->k6);
+	return bpf_map_lookup_elem(&edge_lb_conns4, &k->k4);
+}
+
+static __always_inline void lb_conn_save(const struct lb_choice *ch, const union lb_key *k,
+					 int v6, __u64 now)
 {
 	struct edge_lb_conn ct = {
 		.backend = ch->be_id,
@@ -249,7 +284,10 @@ static __always_inline void lb_conn_save(const struct lb_choice *ch,
 		.seen_ns = now,
 	};
 
-	bpf_map_update_elem(&edge_lb_conns, k, &ct, BPF_ANY);
+	if (v6)
+		bpf_map_update_elem(&edge_lb_conns6, &k->k6, &ct, BPF_ANY);
+	else
+		bpf_map_update_elem(&edge_lb_conns4, &k->k4, &ct, BPF_ANY);
 }
 
 static __always_inline int lb_find_service(struct lb_choice *ch, const struct edge_vip_key *vip,
@@ -318,11 +356,11 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 	    nh->in_ifindex != ctx->ingress_ifindex) {
 		rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 		if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
-			lb_event(ch, LB_C_encap_failures);
+			ch->ev |= LB_EV(encap_failures);
 			return EDGE_R_lb_too_big;
 		}
 		if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
-			lb_event(ch, LB_C_encap_failures);
+			ch->ev |= LB_EV(encap_failures);
 			nh->expires_ns = 0;
 			return EDGE_R_lb_fib_failed;
 		}
@@ -339,10 +377,11 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 		if (fib.tot_len > nh->ok_len)
 			nh->ok_len = outer_len + inner_len;
 	}
+	LB_STAGE(5);
 
 	/* New frame: Ethernet + outer IP + the inner IP packet (VLAN tags go). */
 	if (bpf_xdp_adjust_head(ctx, (int)l3_off - (int)(sizeof(*eth) + outer_len))) {
-		lb_event(ch, LB_C_encap_failures);
+		ch->ev |= LB_EV(encap_failures);
 		return EDGE_R_lb_no_room;
 	}
 	data = (void *)(long)ctx->data;
@@ -407,26 +446,30 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct lb_choice ch = {.be_id = EDGE_LB_NO_BACKEND};
-	struct edge_lb_flow_key k = {};
 	struct edge_lb_config *c;
 	struct edge_lb_conn *ct;
-	__u32 zero = 0, bytes;
-	int r, v6, syn = 0, rst = 0, fresh = 0, svc_known = 0, rehashed = 0, miss = 0;
+	union lb_key k = {};
+	__u32 zero = 0, bytes, fwd = 0;
+	int r, v6, syn = 0, rst = 0, fresh = 0, svc_known = 0;
+	__be16 sport, dport;
+	__u8 proto;
 	__u64 now, h;
 
 	if (!p)
 		return EDGE_R_lb_no_service;
+	LB_STAGE(1);
 	c = bpf_map_lookup_elem(&edge_lb_config, &zero);
 	if (!c || !c->enabled)
 		return EDGE_R_lb_no_service;
 	v6 = p->l3_proto == ETH_P_IPV6;
-	if (p->l4_proto == IPPROTO_TCP) {
+	proto = p->l4_proto;
+	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = edge_pkt_ptr(ctx, p->l4_off);
 
 		if ((void *)(th + 1) > data_end)
 			return EDGE_R_l4_truncated;
-		k.sport = th->source;
-		k.dport = th->dest;
+		sport = th->source;
+		dport = th->dest;
 		syn = th->syn && !th->ack;
 		rst = th->rst;
 	} else {
@@ -434,17 +477,16 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 
 		if ((void *)(uh + 1) > data_end)
 			return EDGE_R_l4_truncated;
-		k.sport = uh->source;
-		k.dport = uh->dest;
+		sport = uh->source;
+		dport = uh->dest;
 	}
-	k.proto = p->l4_proto;
 	/*
 	 * UDP: the service first, so that DNS queries to a VIP that also has
 	 * services cost no conntrack lookup. TCP: the conntrack first; an
 	 * established flow needs no service lookup.
 	 */
-	if (k.proto == IPPROTO_UDP) {
-		r = lb_find_service(&ch, &p->dst, k.proto, k.dport);
+	if (proto == IPPROTO_UDP) {
+		r = lb_find_service(&ch, &p->dst, proto, dport);
 		if (r)
 			return r;
 		svc_known = 1;
@@ -454,66 +496,77 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 
 		if ((void *)(ip6 + 1) > data_end)
 			return EDGE_R_ip_truncated;
-		__builtin_memcpy(k.src, &ip6->saddr, 16);
-		__builtin_memcpy(k.dst, &ip6->daddr, 16);
+		__builtin_memcpy(k.k6.src, &ip6->saddr, 16);
+		__builtin_memcpy(k.k6.dst, &ip6->daddr, 16);
+		k.k6.sport = sport;
+		k.k6.dport = dport;
+		k.k6.proto = proto;
 	} else {
 		struct iphdr *ip = edge_pkt_ptr(ctx, p->l3_off);
 
 		if ((void *)(ip + 1) > data_end)
 			return EDGE_R_ip_truncated;
-		k.src[0] = ip->saddr;
-		k.dst[0] = ip->daddr;
+		k.k4.src = ip->saddr;
+		k.k4.dst = ip->daddr;
+		k.k4.sport = sport;
+		k.k4.dport = dport;
+		k.k4.proto = proto;
 	}
 	bytes = ctx->data_end - ctx->data;
+	LB_STAGE(2);
 	now = lb_now();
 	ch.now = now;
 
-	ct = syn ? NULL : bpf_map_lookup_elem(&edge_lb_conns, &k);
+	ct = syn ? NULL : lb_conn_find(&k, v6);
 	if (ct) {
-		if (k.proto == IPPROTO_UDP && now - ct->seen_ns > c->udp_timeout_ns) {
+		LB_STAGE(3);
+		if (proto == IPPROTO_UDP && now - ct->seen_ns > c->udp_timeout_ns) {
 			fresh = 1; /* aged out: a new flow */
 		} else if (lb_conn_backend(&ch, ct, svc_known)) {
-			if (k.proto == IPPROTO_UDP)
+			if (proto == IPPROTO_UDP)
 				ct->seen_ns = now;
 			goto forward;
 		} else {
-			rehashed = 1;
+			ch.ev |= LB_EV_SVC(rehashed);
 		}
-	} else if (k.proto == IPPROTO_TCP && !syn) {
-		miss = 1;
+	} else if (proto == IPPROTO_TCP && !syn) {
+		ch.ev |= LB_EV_SVC(nonsyn_misses);
 	} else {
 		fresh = 1;
 	}
 	if (!svc_known) {
-		r = lb_find_service(&ch, &p->dst, k.proto, k.dport);
+		r = lb_find_service(&ch, &p->dst, proto, dport);
 		if (r)
 			return r;
 	}
-	if (rehashed)
-		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_rehashed, 0);
-	if (miss)
-		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C_nonsyn_misses, 0);
+	LB_STAGE(7);
 
 	h = lb_flow_hash(c, &k, v6);
+	if (edge_lb_bench_stop == 8 && h != 1) /* keep h */
+		return EDGE_R_lb_no_service;
 	r = lb_pick(&ch, h);
 	if (r)
-		return r;
+		goto out;
+	LB_STAGE(9);
 	if (fresh)
-		lb_event(&ch, LB_C_new_flows);
+		ch.ev |= LB_EV(new_flows);
 	if (!rst) {
 		if (lb_guard_allows(c, now)) {
-			lb_conn_save(&ch, &k, now);
-			lb_event(&ch, LB_C_lru_inserts);
+			lb_conn_save(&ch, &k, v6, now);
+			ch.ev |= LB_EV(lru_inserts);
 		} else {
-			lb_event(&ch, LB_C_guard_limited);
+			ch.ev |= LB_EV(guard_limited);
 		}
 	}
+	LB_STAGE(10);
 forward:
+	LB_STAGE(4);
 	r = edge_lb_encap(ctx, p, &ch, c, lb_inner_len(p));
-	if (r == EDGE_R_lb_tx || r == EDGE_R_lb_redirect) {
-		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C__NONE, bytes);
-		lb_count(&edge_lb_be_stats, ch.be_id, LB_C__NONE, bytes);
-	}
+	LB_STAGE(6);
+	if (r == EDGE_R_lb_tx || r == EDGE_R_lb_redirect)
+		fwd = bytes;
+out:
+	lb_tally(&ch, fwd);
 	return r;
 }
 
@@ -526,12 +579,13 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 {
 	void *data_end = (void *)(long)ctx->data_end;
 	struct lb_choice ch = {.be_id = EDGE_LB_NO_BACKEND};
-	struct edge_lb_flow_key k = {};
 	struct edge_vip_key vip = {};
 	struct edge_lb_config *c;
 	struct edge_lb_conn *ct;
+	union lb_key k = {};
 	__u32 zero = 0, bytes, qoff;
-	__u16 *ports;
+	__be16 *ports;
+	__u8 proto;
 	int r, v6;
 
 	if (!p)
@@ -541,6 +595,7 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 		return EDGE_R_lb_icmp_unmatched;
 	v6 = p->l3_proto == ETH_P_IPV6;
 	qoff = (p->l4_off & EDGE_OFF_MASK) + 8; /* the quoted IP header */
+	/* quoted: VIP -> client; the flow is client -> VIP */
 	if (v6) {
 		struct icmp6hdr *ic = edge_pkt_ptr(ctx, p->l4_off);
 		struct ipv6hdr *q = (void *)(long)ctx->data + qoff;
@@ -549,10 +604,10 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 			return EDGE_R_lb_icmp_unmatched;
 		if (ic->icmp6_type != ICMPV6_PKT_TOOBIG && ic->icmp6_type != ICMPV6_DEST_UNREACH)
 			return EDGE_R_lb_icmp_unmatched;
-		/* quoted: VIP -> client; the flow is client -> VIP */
-		__builtin_memcpy(k.src, &q->daddr, 16);
-		__builtin_memcpy(k.dst, &q->saddr, 16);
-		k.proto = q->nexthdr;
+		__builtin_memcpy(k.k6.src, &q->daddr, 16);
+		__builtin_memcpy(k.k6.dst, &q->saddr, 16);
+		__builtin_memcpy(vip.addr, &q->saddr, 16);
+		proto = q->nexthdr;
 		ports = (void *)(q + 1);
 	} else {
 		struct icmphdr *ic = edge_pkt_ptr(ctx, p->l4_off);
@@ -562,32 +617,35 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 			return EDGE_R_lb_icmp_unmatched;
 		if (ic->type != ICMP_DEST_UNREACH || q->ihl != 5)
 			return EDGE_R_lb_icmp_unmatched;
-		k.src[0] = q->daddr;
-		k.dst[0] = q->saddr;
-		k.proto = q->protocol;
+		k.k4.src = q->daddr;
+		k.k4.dst = q->saddr;
+		vip.addr[2] = bpf_htonl(0xffff);
+		vip.addr[3] = q->saddr;
+		proto = q->protocol;
 		ports = (void *)(q + 1);
 	}
 	if ((void *)(ports + 2) > data_end)
 		return EDGE_R_lb_icmp_unmatched;
-	k.sport = ports[1];
-	k.dport = ports[0];
-	if (k.proto != IPPROTO_TCP && k.proto != IPPROTO_UDP)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return EDGE_R_lb_icmp_unmatched;
-	/* The quoted source must be the VIP the error came to. */
 	if (v6) {
-		__builtin_memcpy(vip.addr, k.dst, 16);
+		k.k6.sport = ports[1];
+		k.k6.dport = ports[0];
+		k.k6.proto = proto;
 	} else {
-		vip.addr[2] = bpf_htonl(0xffff);
-		vip.addr[3] = k.dst[0];
+		k.k4.sport = ports[1];
+		k.k4.dport = ports[0];
+		k.k4.proto = proto;
 	}
+	/* The quoted source must be the VIP the error came to. */
 	if ((vip.addr[0] ^ p->dst.addr[0]) | (vip.addr[1] ^ p->dst.addr[1]) |
 	    (vip.addr[2] ^ p->dst.addr[2]) | (vip.addr[3] ^ p->dst.addr[3]))
 		return EDGE_R_lb_icmp_unmatched;
-	if (lb_find_service(&ch, &vip, k.proto, k.dport))
+	if (lb_find_service(&ch, &vip, proto, ports[0]))
 		return EDGE_R_lb_icmp_unmatched;
 
 	ch.now = lb_now();
-	ct = bpf_map_lookup_elem(&edge_lb_conns, &k);
+	ct = lb_conn_find(&k, v6);
 	if (!ct || !lb_conn_backend(&ch, ct, 1)) {
 		r = lb_pick(&ch, lb_flow_hash(c, &k, v6));
 		if (r)
@@ -596,9 +654,10 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 	bytes = ctx->data_end - ctx->data;
 	r = edge_lb_encap(ctx, p, &ch, c, lb_inner_len(p));
 	if (r == EDGE_R_lb_tx || r == EDGE_R_lb_redirect) {
-		lb_event(&ch, LB_C_icmp_steered);
-		lb_count(&edge_lb_svc_stats, ch.svc_id, LB_C__NONE, bytes);
-		lb_count(&edge_lb_be_stats, ch.be_id, LB_C__NONE, bytes);
+		ch.ev |= LB_EV(icmp_steered);
+		lb_tally(&ch, bytes);
+	} else {
+		lb_tally(&ch, 0);
 	}
 	return r;
 }

@@ -46,17 +46,26 @@ struct {
 } edge_lb_backends SEC(".maps");
 
 /*
- * Connection table. One hash shared by all CPUs (a flow that RSS moves to
- * another queue still finds its entry) with per-CPU LRU lists
- * (BPF_F_NO_COMMON_LRU): no lock shared between CPUs on insert/evict.
+ * Connection tables, one per family (an IPv4 key is 16 bytes). Each is one
+ * hash shared by all CPUs (a flow that RSS moves to another queue still
+ * finds its entry) with per-CPU LRU lists (BPF_F_NO_COMMON_LRU): no lock
+ * shared between CPUs on insert/evict.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EDGE_LB_CONNS);
 	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct edge_lb_flow_key4);
+	__type(value, struct edge_lb_conn);
+} edge_lb_conns4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EDGE_LB_CONNS6);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct edge_lb_flow_key);
 	__type(value, struct edge_lb_conn);
-} edge_lb_conns SEC(".maps");
+} edge_lb_conns6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

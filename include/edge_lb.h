@@ -9,7 +9,8 @@
  *                     update of the outer map, so a packet sees the old
  *                     table or the new one, never a mix
  *   edge_lb_backends  backend id -> address, health, generation
- *   edge_lb_conns     flow 5-tuple -> backend id + generation (LRU)
+ *   edge_lb_conns4 / edge_lb_conns6  flow 5-tuple -> backend id +
+ *                     generation (LRU); IPv4 keys are 16 bytes, not 40
  *   edge_lb_config    the flow-hash key and the knobs of lb:
  *   edge_lb_svc_stats / edge_lb_be_stats  per-CPU counters by id
  *   edge_lb_nexthop   backend id -> bpf_fib_lookup() result, per CPU,
@@ -23,7 +24,8 @@
 #define EDGE_MAP_LB_SERVICES  "edge_lb_services"
 #define EDGE_MAP_LB_TABLES    "edge_lb_tables"
 #define EDGE_MAP_LB_BACKENDS  "edge_lb_backends"
-#define EDGE_MAP_LB_CONNS     "edge_lb_conns"
+#define EDGE_MAP_LB_CONNS4    "edge_lb_conns4"
+#define EDGE_MAP_LB_CONNS6    "edge_lb_conns6"
 #define EDGE_MAP_LB_CONFIG    "edge_lb_config"
 #define EDGE_MAP_LB_SVC_STATS "edge_lb_svc_stats"
 #define EDGE_MAP_LB_BE_STATS  "edge_lb_be_stats"
@@ -31,7 +33,8 @@
 
 #define EDGE_LB_MAX_SERVICES 256
 #define EDGE_LB_MAX_BACKENDS 4096	 /* ids 0..4095; 16 bits in a conntrack entry */
-#define EDGE_LB_CONNS	     1048576	 /* conntrack entries (LRU, per-CPU lists) */
+#define EDGE_LB_CONNS	     1048576	 /* IPv4 conntrack entries (LRU, per-CPU lists) */
+#define EDGE_LB_CONNS6	     262144	 /* IPv6 conntrack entries */
 #define EDGE_LB_NO_BACKEND   0xffffffffu /* a table slot with nobody (all drained/down) */
 
 struct edge_lb_svc_key {
@@ -63,7 +66,7 @@ struct edge_lb_backend {
 };
 _Static_assert(sizeof(struct edge_lb_backend) == 24, "edge_lb_backend size");
 
-/* A flow, as the client sent it. IPv4 addresses in addr[0], the rest zero. */
+/* An IPv6 flow, as the client sent it. */
 struct edge_lb_flow_key {
 	__be32 src[4];
 	__be32 dst[4];
@@ -73,6 +76,22 @@ struct edge_lb_flow_key {
 	__u8 pad[3];
 };
 _Static_assert(sizeof(struct edge_lb_flow_key) == 40, "edge_lb_flow_key size");
+
+/*
+ * An IPv4 flow. A key of its own: hashing and comparing 16 bytes, not 40,
+ * and 24 bytes less per entry (the conntrack lookup is the largest part of
+ * the established path). Its two little-endian 64-bit words are what the
+ * flow hash of an IPv4 flow reads.
+ */
+struct edge_lb_flow_key4 {
+	__be32 src;
+	__be32 dst;
+	__be16 sport;
+	__be16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct edge_lb_flow_key4) == 16, "edge_lb_flow_key4 size");
 
 struct edge_lb_conn {
 	__u16 backend; /* id */

@@ -62,6 +62,7 @@ struct path {
 	int prog_fd;
 	struct frame *frames;
 	enum check check;
+	__u32 stop; /* edge_lb_bench_stop while it runs (ablation) */
 	__u64 *samples;
 	size_t n;
 };
@@ -175,6 +176,7 @@ static int run_path(struct path *pt)
 	int i, fwd = field("reason_lb_redirect"), tx = field("reason_lb_tx");
 	__u64 d;
 
+	dp.skel->bss->edge_lb_bench_stop = pt->stop;
 	if (pt->check && (svc_read(&c0) || edge_stats_read(edge_dp_stats_fd(&dp), &s0)))
 		return -EIO;
 	for (i = 0; i < NFRAMES; i++) {
@@ -194,6 +196,7 @@ static int run_path(struct path *pt)
 			return -errno;
 		pt->samples[pt->n++] = o.duration;
 	}
+	dp.skel->bss->edge_lb_bench_stop = 0;
 	if (!pt->check || no_checks)
 		return 0;
 	if (svc_read(&c1) || edge_stats_read(edge_dp_stats_fd(&dp), &s1))
@@ -313,24 +316,123 @@ static int measure(struct path *paths, size_t np, int rounds, int base_flow, con
 	return 0;
 }
 
+/*
+ * Ablation (-a), plain test runs: the same flows run with the program
+ * stopped at each stage (edge_lb_bench_stop, see bpf/lb.h), next to the
+ * full paths, so each stage's cost is the difference between rows. Per
+ * round: the SYN stages (none inserts), the full SYN (inserts), the ACK
+ * stages, the full ACK.
+ */
+static const struct {
+	__u32 stop;
+	int syn;
+	const char *what;
+} stages[] = {
+	{1, 0, "ACK: parse, VIP lookup, call edge_lb_flow"},
+	{2, 0, "ACK: + lb config, 5-tuple key"},
+	{3, 0, "ACK: + conntrack lookup"},
+	{4, 0, "ACK: + backend check (conntrack hit)"},
+	{5, 0, "ACK: + next hop (cached)"},
+	{6, 0, "ACK: + adjust_head, headers, csum"},
+	{0, 0, "ACK: + counters (full path)"},
+	{7, 1, "SYN: + service lookup"},
+	{8, 1, "SYN: + SipHash"},
+	{9, 1, "SYN: + Maglev table, backend"},
+	{10, 1, "SYN: + guard, conntrack insert"},
+	{0, 1, "SYN: + next hop, encap, counters (full)"},
+};
+#define NSTAGES (sizeof(stages) / sizeof(stages[0]))
+
+static int ablate(int pass_fd, int rounds)
+{
+	struct path base = {.name = "xdp_pass", .prog_fd = pass_fd, .frames = fsyn};
+	struct path pt[NSTAGES];
+	__u64 bmed, med, prev = 0;
+	size_t k, order[NSTAGES], no = 0;
+	int r;
+
+	for (k = 0; k < NSTAGES; k++) /* SYN rows first: they must see new flows */
+		if (stages[k].syn)
+			order[no++] = k;
+	for (k = 0; k < NSTAGES; k++)
+		if (!stages[k].syn)
+			order[no++] = k;
+	base.samples = calloc((size_t)rounds * NFRAMES, sizeof(__u64));
+	for (k = 0; k < NSTAGES; k++) {
+		pt[k] = (struct path){.name = stages[k].what,
+				      .prog_fd = edge_dp_prog_fd(&dp),
+				      .frames = stages[k].syn ? fsyn : fack,
+				      .check = stages[k].stop ? CHECK_NONE
+							      : (stages[k].syn ? CHECK_SYN : CHECK_ACK),
+				      .stop = stages[k].stop};
+		pt[k].samples = calloc((size_t)rounds * NFRAMES, sizeof(__u64));
+		if (!pt[k].samples || !base.samples)
+			return -1;
+	}
+	for (r = 0; r < rounds; r++) {
+		for (k = 0; k < NFRAMES; k++) {
+			build_frame(&fsyn[k], 40000 + r * NFRAMES + k, IPPROTO_TCP, 0x02);
+			build_frame(&fack[k], 40000 + r * NFRAMES + k, IPPROTO_TCP, 0x10);
+		}
+		if (run_path(&base))
+			return -1;
+		for (k = 0; k < NSTAGES; k++) {
+			/*
+			 * Rotate the order within the SYN rows that insert
+			 * nothing (the first 4) and within the ACK rows, so
+			 * that no row is always the first to touch the flows.
+			 */
+			size_t j = k < 4 ? (k + r) % 4 : k < 5 ? k : 5 + (k - 5 + r) % 7;
+
+			if (run_path(&pt[order[j]])) {
+				fprintf(stderr, "%s failed\n", pt[order[j]].name);
+				return -1;
+			}
+		}
+	}
+	qsort(base.samples, base.n, sizeof(__u64), cmp_u64);
+	bmed = base.samples[base.n / 2];
+	printf("(a) ablation, plain test runs, %d rounds x %d flows; net ns = median minus "
+	       "XDP_PASS (%llu)\n\n%-44s %8s %8s\n",
+	       rounds, NFRAMES, (unsigned long long)bmed, "stopped after", "net ns", "stage");
+	for (k = 0; k < NSTAGES; k++) {
+		qsort(pt[k].samples, pt[k].n, sizeof(__u64), cmp_u64);
+		med = pt[k].samples[pt[k].n / 2];
+		med = med > bmed ? med - bmed : 0;
+		if (k == 7) /* the SYN rows start again from the ACK path's stage 2 */
+			prev = 0;
+		printf("%-44s %8llu %+8lld\n", pt[k].name, (unsigned long long)med,
+		       (long long)med - (long long)prev);
+		prev = med;
+		free(pt[k].samples);
+	}
+	free(base.samples);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct frame fudp[NFRAMES];
 	struct bpf_object *pass_obj, *refl_obj, *drop_obj;
 	int drop_fd;
-	int rounds = 5, opt, r, i, rc = 1;
+	int rounds = 5, opt, r, i, rc = 1, ablation = 0;
 	struct edge_config cfg;
 	char err[8192];
 	size_t k, np;
 	long long mem;
 
-	while ((opt = getopt(argc, argv, "r:x")) != -1) {
+	while ((opt = getopt(argc, argv, "r:xa")) != -1) {
+		if (opt == 'a') {
+			ablation = 1;
+			continue;
+		}
 		if (opt == 'x') {
 			no_checks = 1;
 			continue;
 		}
 		if (opt != 'r') {
-			fprintf(stderr, "usage: %s [-r ROUNDS] [-x (no path checks)]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-r ROUNDS] [-x (no path checks)] [-a (ablation)]\n", argv[0]);
 			return 2;
 		}
 		rounds = atoi(optarg);
@@ -376,6 +478,10 @@ int main(int argc, char **argv)
 		 .check = CHECK_ACK},
 	};
 	np = sizeof(paths) / sizeof(paths[0]);
+	if (ablation) {
+		rc = ablate(i, rounds) ? 1 : 0;
+		goto out;
+	}
 	if (measure(paths, np, rounds, 0, "(a) BPF_PROG_TEST_RUN, repeat=1 on fresh input",
 		    "XDP_PASS"))
 		goto out;
@@ -388,12 +494,12 @@ int main(int argc, char **argv)
 		goto out;
 	printf("\ncounters checked: every SYN call added a new flow and an encap; every ACK "
 	       "call an encap\nwith no new flow, no miss and no insert (a conntrack hit).\n");
-	mem = map_memlock(bpf_map__fd(dp.skel->maps.edge_lb_conns));
+	mem = map_memlock(bpf_map__fd(dp.skel->maps.edge_lb_conns4));
 	if (mem > 0)
-		printf("conntrack: %lld bytes for %d entries = %.0f bytes per entry "
+		printf("conntrack (IPv4): %lld bytes for %d entries = %.0f bytes per entry "
 		       "(key %zu + value %zu)\n\n",
 		       mem, EDGE_LB_CONNS, (double)mem / EDGE_LB_CONNS,
-		       sizeof(struct edge_lb_flow_key), sizeof(struct edge_lb_conn));
+		       sizeof(struct edge_lb_flow_key4), sizeof(struct edge_lb_conn));
 	rc = 0;
 out:
 	edge_dp_close(&dp);
