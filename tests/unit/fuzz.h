@@ -38,6 +38,19 @@ static inline unsigned long fuzz_iters(unsigned long dflt)
 	return *end || !v ? dflt : v;
 }
 
+/* The PRNG seed of a fuzz test: FUZZ_SEED overrides (other inputs, same checks). */
+static inline unsigned long long fuzz_seed(unsigned long long dflt)
+{
+	const char *s = getenv("FUZZ_SEED");
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s)
+		return dflt;
+	v = strtoull(s, &end, 0);
+	return *end ? dflt : v;
+}
+
 /* 0 when no leak; LeakSanitizer prints the leaks itself. Always 0 unsanitized. */
 static inline int fuzz_leaks(void)
 {

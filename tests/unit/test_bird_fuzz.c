@@ -161,7 +161,7 @@ static void mutate(struct fuzz_rng *r, struct fuzz_buf *b)
 TEST(bird_fuzz_random_replies_parse_or_fail_cleanly)
 {
 	unsigned long iters = fuzz_iters(BIRD_FUZZ_ITERS), it, replies = 0, errors = 0;
-	struct fuzz_rng rng = {.s = 0x62697264ULL}, chunks = {.s = 7};
+	struct fuzz_rng rng = {.s = fuzz_seed(0x62697264ULL)}, chunks = {.s = 7};
 	static struct collected a, b;
 	struct fuzz_buf in = {};
 	const char *bad = NULL;

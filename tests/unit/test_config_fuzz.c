@@ -579,7 +579,7 @@ TEST(config_fuzz_seeds_are_valid)
 TEST(config_fuzz_mutations_load_or_name_file_and_line)
 {
 	unsigned long iters = fuzz_iters(CFG_FUZZ_ITERS), it;
-	struct fuzz_rng rng = {.s = 0x616e7965646765ULL}; /* "anyedge" */
+	struct fuzz_rng rng = {.s = fuzz_seed(0x616e7965646765ULL)}; /* "anyedge" */
 	struct seed seeds[MAX_SEEDS];
 	struct fuzz_stats st = {};
 	struct fuzz_buf in = {};

@@ -200,7 +200,7 @@ TEST(ctl_args_random_vectors_never_crash)
 		"-h", "--", "-", "", "-c", NOWHERE "/edge.yaml", "%s%n%s", "\xff\xfe", "x\ny",
 	};
 	unsigned long runs = fuzz_iters(CTL_FUZZ_RUNS), it, by_code[3] = {0, 0, 0};
-	struct fuzz_rng rng = {.s = 0x63746cULL};
+	struct fuzz_rng rng = {.s = fuzz_seed(0x63746cULL)};
 	static char longarg[70000];
 	char ctl[PATH_MAX], rnd[8][32], *args[8];
 	int n, i, j, st;

@@ -163,7 +163,7 @@ TEST(geo_fuzz_mmdb_corrupt_databases_load_or_fail_cleanly)
 	static const char *const seeds[] = {"tests/fuzz/mmdb/country4.mmdb",
 					    "tests/fuzz/mmdb/country6.mmdb"};
 	unsigned long iters = fuzz_iters(MMDB_FUZZ_ITERS), it, ok = 0, failed = 0;
-	struct fuzz_rng rng = {.s = 0x6d6d6462ULL};
+	struct fuzz_rng rng = {.s = fuzz_seed(0x6d6d6462ULL)};
 	struct fuzz_buf seed = {}, in = {};
 	struct edge_geo_mmdb_info info;
 	struct edge_cfg_geo geo;
@@ -260,7 +260,7 @@ static const char *const csv_lines[] = {
 TEST(geo_fuzz_csv_mutations_load_or_name_csv_line)
 {
 	unsigned long iters = fuzz_iters(CSV_FUZZ_ITERS), it, ok = 0, refused = 0;
-	struct fuzz_rng rng = {.s = 0x637376ULL};
+	struct fuzz_rng rng = {.s = fuzz_seed(0x637376ULL)};
 	struct fuzz_buf in = {}, yaml = {};
 	struct edge_config cfg;
 	char dir[64], csv[128], conf[128], err[ERR_LEN], why[ERR_LEN];
