@@ -216,21 +216,34 @@ static __always_inline int lb_guard_allows(const struct edge_lb_config *c, __u64
 	return 1;
 }
 
-/* Table lookup: the backend for hash h, into ch. 0 or an EDGE_R_lb_* reason. */
+/*
+ * The kernel's struct bpf_map, for max_entries only (CO-RE: the offset is
+ * the running kernel's; fields of a map are readable since 5.10).
+ */
+struct bpf_map___lb {
+	__u32 max_entries;
+} __attribute__((preserve_access_index));
+
+/*
+ * Table lookup: the backend for hash h, into ch. 0 or an EDGE_R_lb_* reason.
+ * M is the inner map's size minus slot 0, read from the map itself rather
+ * than from slot 0: one lookup (an indirect call: the inner map is not
+ * known to the verifier) instead of two, and still one table, never a mix.
+ * A table with nobody up holds EDGE_LB_NO_BACKEND in every slot.
+ */
 static __always_inline int lb_pick(struct lb_choice *ch, __u64 h)
 {
-	__u32 zero = 0, slot, id, *m, *v;
+	__u32 slot, id, m, *v;
 	struct edge_lb_backend *be;
 	void *table;
 
 	table = bpf_map_lookup_elem(&edge_lb_tables, &ch->svc_id);
 	if (!table)
 		return EDGE_R_lb_no_backend;
-	/* M and the slot come from the same inner map: one table, never a mix. */
-	m = bpf_map_lookup_elem(table, &zero);
-	if (!m || !*m)
+	m = ((struct bpf_map___lb *)table)->max_entries - 1;
+	if (!m)
 		return EDGE_R_lb_no_backend;
-	slot = 1 + (__u32)(h >> 32) % *m;
+	slot = 1 + (__u32)(h >> 32) % m;
 	v = bpf_map_lookup_elem(table, &slot);
 	if (!v)
 		return EDGE_R_lb_no_backend;
@@ -319,11 +332,11 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 					 struct lb_choice *ch, const struct edge_lb_config *c,
 					 __u32 inner_len)
 {
-	struct bpf_fib_lookup fib = {};
+	struct bpf_fib_lookup fib;
 	struct edge_lb_nexthop *nh;
 	void *data, *data_end;
 	__be32 src[4];
-	__u32 outer_len, l3_off;
+	__u32 outer_len, l3_off, tot_len, w0, w1, w2;
 	struct ethhdr *eth;
 	int rc, inner_v6;
 
@@ -333,27 +346,33 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 	outer_len = ch->be.v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	inner_len &= 0xffff;
 	l3_off = p->l3_off & EDGE_OFF_MASK;
+	tot_len = outer_len + inner_len;
 
-	fib.ifindex = ctx->ingress_ifindex;
-	fib.tot_len = outer_len + inner_len;
+	/* The outer source: the prefix, host bits from the flow hash. */
 	if (ch->be.v6) {
-		fib.family = LB_AF_INET6;
-		__builtin_memcpy(fib.ipv6_src, c->src6, 16);
-		fib.ipv6_src[3] =
-			(c->src6[3] & ~c->src6_mask) | (bpf_htonl(ch->hash) & c->src6_mask);
-		__builtin_memcpy(fib.ipv6_dst, ch->be.addr, 16);
+		__builtin_memcpy(src, c->src6, 16);
+		src[3] = (c->src6[3] & ~c->src6_mask) | (bpf_htonl(ch->hash) & c->src6_mask);
 	} else {
-		fib.family = LB_AF_INET;
-		fib.ipv4_src = (c->src4 & ~c->src4_mask) | (bpf_htonl(ch->hash) & c->src4_mask);
-		fib.ipv4_dst = ch->be.addr[3];
+		src[0] = (c->src4 & ~c->src4_mask) | (bpf_htonl(ch->hash) & c->src4_mask);
 	}
-	/* The lookup overwrites the destination with the gateway: keep ours. */
-	__builtin_memcpy(src, fib.ipv6_src, 16);
 	nh = bpf_map_lookup_elem(&edge_lb_nexthop, &ch->be_id);
 	if (!nh)
 		return EDGE_R_lb_fib_failed;
-	if (nh->gen != ch->be.gen || nh->expires_ns < ch->now || fib.tot_len > nh->ok_len ||
+	if (nh->gen != ch->be.gen || nh->expires_ns < ch->now || tot_len > nh->ok_len ||
 	    nh->in_ifindex != ctx->ingress_ifindex) {
+		/* Built only on a miss: the established path skips these stores. */
+		__builtin_memset(&fib, 0, sizeof(fib));
+		fib.ifindex = ctx->ingress_ifindex;
+		fib.tot_len = tot_len;
+		if (ch->be.v6) {
+			fib.family = LB_AF_INET6;
+			__builtin_memcpy(fib.ipv6_src, src, 16);
+			__builtin_memcpy(fib.ipv6_dst, ch->be.addr, 16);
+		} else {
+			fib.family = LB_AF_INET;
+			fib.ipv4_src = src[0];
+			fib.ipv4_dst = ch->be.addr[3];
+		}
 		rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
 		if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
 			ch->ev |= LB_EV(encap_failures);
@@ -374,8 +393,8 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 		nh->ifindex = fib.ifindex;
 		nh->in_ifindex = ctx->ingress_ifindex;
 		nh->gen = ch->be.gen;
-		if (fib.tot_len > nh->ok_len)
-			nh->ok_len = outer_len + inner_len;
+		if (tot_len > nh->ok_len)
+			nh->ok_len = tot_len;
 	}
 	LB_STAGE(5);
 
@@ -410,19 +429,21 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 		if ((void *)(o + 1) > data_end)
 			return EDGE_R_lb_no_room;
 		eth->h_proto = bpf_htons(ETH_P_IP);
-		o->version = 4;
-		o->ihl = 5;
-		o->tos = 0;
-		o->tot_len = bpf_htons(outer_len + inner_len);
-		o->id = 0;
-		o->frag_off =
-			bpf_htons(0x4000); /* DF: no fragments for the backend to reassemble */
-		o->ttl = LB_TTL;
-		o->protocol = IPPROTO_IPIP;
-		o->check = 0;
+		/*
+		 * The header as three 32-bit words as they lie in memory
+		 * (version 4, 5 words, no TOS; no id, DF: no fragments for
+		 * the backend to reassemble; TTL, IPIP, checksum 0) and the
+		 * addresses; the checksum sums those values, not the packet.
+		 */
+		w0 = bpf_htonl(0x45000000 | tot_len);
+		w1 = bpf_htonl(0x00004000);
+		w2 = bpf_htonl(LB_TTL << 24 | IPPROTO_IPIP << 16);
+		((__u32 *)o)[0] = w0;
+		((__u32 *)o)[1] = w1;
 		o->saddr = src[0];
 		o->daddr = ch->be.addr[3];
-		o->check = csum_ipv4_hdr((const __u32 *)o);
+		((__u32 *)o)[2] = w2 | csum_fold((__u64)w0 + w1 + w2 + src[0] + ch->be.addr[3])
+				       << (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 16 : 0);
 	}
 	if (nh->ifindex == ctx->ingress_ifindex)
 		return EDGE_R_lb_tx;

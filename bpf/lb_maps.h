@@ -19,7 +19,8 @@ struct {
 } edge_lb_services SEC(".maps");
 
 /*
- * A Maglev table: slot 0 holds M, slots 1..M backend ids. BPF_F_INNER_MAP
+ * A Maglev table: slot 0 holds M (the program reads M from max_entries - 1),
+ * slots 1..M backend ids. BPF_F_INNER_MAP
  * lets each service's table have its own size M (the outer map checks
  * only type, key, value and flags).
  */

@@ -286,7 +286,10 @@ static int swap_table(struct edge_dp *dp, struct edge_lb_state *st, const struct
 		for (i = 0; i < sc->m; i++)
 			vals[i + 1] = sc->be_ids[table[i]];
 	} else {
-		vals[0] = 0; /* nobody: new flows pass (lb_no_backend) */
+		/* nobody: new flows pass (lb_no_backend) */
+		vals[0] = 0;
+		for (i = 0; i < sc->m; i++)
+			vals[i + 1] = EDGE_LB_NO_BACKEND;
 		pr_warn("lb: %s has no backend up with a weight: new flows are passed\n", sc->name);
 	}
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "edge_lb_table", sizeof(__u32), sizeof(__u32),
