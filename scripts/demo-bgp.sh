@@ -90,6 +90,8 @@ echo "backend killed -> out of the upstream's FIB after: $PFX_LEASE $(fib_delta 
 echo "(this config says guard: withdraw; the default, stay, keeps announcing when every"
 echo " check fails at the same instant, as here with a single backend)"
 upstream_routes
+echo "\$ anyedgectl backends     (the service's backend: out of the Maglev table)"
+"${CTL[@]}" backends | sed 's/^/    /'
 
 say "The backend comes back: announced again after rise and the ${HOLD_MS} ms hold-down"
 start_backend
@@ -105,7 +107,7 @@ upstream_routes
 say "Prometheus metrics (an excerpt)"
 echo "[edge]\$ curl -s http://$METRICS/metrics"
 in_ns "$NS_E" curl -s --max-time 5 "http://$METRICS/metrics" |
-	grep -E '^anyedge_(prefix_announced|prefix_transitions_total|health_check_up|packets_total|dns_pool_up)' |
+	grep -E '^anyedge_(prefix_announced|prefix_transitions_total|health_check_up|packets_total|dns_pool_up|lb_backend_(up|health))' |
 	sed 's/^/    /'
 
 say "kill -9 anyedged: the kernel deletes its tun lease, BIRD withdraws the prefix"

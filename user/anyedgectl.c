@@ -538,23 +538,44 @@ static void print_status(struct json_object *d)
 	}
 }
 
+/* "ok 0.2 ms, up for 3s" / "fail (connect: ...), down for 1s" / "-" (no check). */
+static void print_last_check(struct json_object *b)
+{
+	if (!jget(b, "last_result")) {
+		printf("-");
+		return;
+	}
+	printf("%s", jstr(b, "last_result"));
+	if (*jstr(b, "last_error"))
+		printf(" (%s)", jstr(b, "last_error"));
+	else if (!strcmp(jstr(b, "last_result"), "ok"))
+		printf(" %.1f ms", jint(b, "latency_us") / 1000.0);
+	printf(", %s for ", jstr(b, "health"));
+	print_duration((uint64_t)jint(b, "since_ms") / 1000);
+}
+
 static void print_backends(struct json_object *d)
 {
-	struct json_object *bes = jget(d, "backends"), *b;
+	struct json_object *bes = jget(d, "backends"), *b, *cnt;
 	size_t i, n = jlen(bes);
 
 	if (!n)
 		printf("no backends configured\n");
+	else
+		printf("%-24s %-20s %6s %-8s %-9s %10s %9s  %s\n", "SERVICE", "BACKEND", "WEIGHT",
+		       "LB", "HEALTH", "PACKETS", "FLOWS", "LAST CHECK");
 	for (i = 0; i < n; i++) {
 		b = json_object_array_get_idx(bes, i);
 		if (!json_object_is_type(b, json_type_object)) {
 			printf("%s\n", jtext(b));
 			continue;
 		}
-		json_object_object_foreach(b, key, val)
-		{
-			printf("%s=%s ", key, jtext(val));
-		}
+		cnt = jget(b, "counters");
+		printf("%-24s %-20s %6lld %-8s %-9s %10lld %9lld  ", jstr(b, "service"),
+		       jstr(b, "address"), (long long)jint(b, "weight"),
+		       jget(b, "lb_state") ? jstr(b, "lb_state") : "?", jstr(b, "health"),
+		       (long long)jint(cnt, "packets"), (long long)jint(cnt, "new_flows"));
+		print_last_check(b);
 		printf("\n");
 	}
 	json_object_object_foreach(d, key, val)

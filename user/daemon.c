@@ -19,8 +19,10 @@
 #include "control.h"
 #include "daemon.h"
 #include "dns_compile.h"
+#include "edge_lb.h"
 #include "log.h"
 #include "metrics.h"
+#include "popd.h"
 #include "stats.h"
 
 /* ---- overrides and drains ---- */
@@ -415,12 +417,59 @@ static void service_name(const struct edge_cfg_service *s, char *out, size_t siz
 		snprintf(out, size, "%s %s", vip, s->proto == IPPROTO_TCP ? "tcp" : "udp");
 }
 
-/* The configured backends and their drain state (the LB module may add health). */
+/* "up", "down" (its health check took it out) or "drained" (weight 0 in the table). */
+static const char *lb_state(const struct edge_lb_be_view *v)
+{
+	return v->down ? "down" : v->weight ? "up" : "drained";
+}
+
+static __u64 counter(const struct edge_lb_counters *c, int k)
+{
+	return ((const __u64 *)c)[k];
+}
+
+static struct json_object *counters_json(const struct edge_lb_counters *c)
+{
+	struct json_object *o = json_object_new_object();
+	int k;
+
+	if (!o)
+		return NULL;
+	for (k = 0; k < EDGE_LB_NCOUNTERS; k++)
+		add_int(o, edge_lb_counter_names[k], (int64_t)counter(c, k));
+	return o;
+}
+
+/* Backend j of service i: its check's last result, when it has one. */
+static void add_check(struct json_object *b, const struct edged *d, size_t i, size_t j)
+{
+	struct edged_check_status cs;
+
+	if (edged_backend_check_get(d, i, j, &cs)) {
+		add_str(b, "health", "unchecked");
+		return;
+	}
+	add_str(b, "health", cs.up ? "up" : "down");
+	add_str(b, "check", cs.name);
+	add_str(b, "last_result", cs.last_result);
+	add_str(b, "last_error", cs.last_error ? cs.last_error : "");
+	add_int(b, "latency_us", cs.last_latency_us);
+	add_int(b, "since_ms", (int64_t)cs.since_ms);
+	add_int(b, "runs", (int64_t)cs.runs);
+	add_int(b, "failures", (int64_t)cs.failures);
+}
+
+/*
+ * The configured backends: drain state, what the data path does with each
+ * (lb_state, effective weight, counters) and its health check's last result.
+ */
 static int cmd_backends(void *arg, const struct edge_ctl_req *req, struct json_object **data,
 			char *err, size_t errlen)
 {
 	struct json_object *o = json_object_new_object(), *arr, *b;
 	char name[96], addr[EDGED_BACKEND_LEN];
+	struct edge_lb_counters cnt;
+	struct edge_lb_be_view v;
 	struct edged *d = arg;
 	size_t i, j;
 
@@ -442,6 +491,13 @@ static int cmd_backends(void *arg, const struct edge_ctl_req *req, struct json_o
 					       json_object_new_boolean(s->backends[j].drain));
 			json_object_object_add(b, "drained_by_hand",
 					       json_object_new_boolean(edged_is_drained(d, addr)));
+			if (!edge_lb_backend_view(&d->dp, i, j, &v, &cnt)) {
+				add_int(b, "id", v.id);
+				add_str(b, "lb_state", lb_state(&v));
+				add_int(b, "effective_weight", v.weight);
+				json_object_object_add(b, "counters", counters_json(&cnt));
+			}
+			add_check(b, d, i, j);
 			json_object_array_add(arr, b);
 		}
 	}
@@ -555,6 +611,96 @@ static int cmd_auto(void *arg, const struct edge_ctl_req *req, struct json_objec
 
 /* ---- metrics of the daemon's own state ---- */
 
+/* One service's or backend's labels and view, read once per snapshot. */
+struct lb_metric {
+	char svc[200];	/* escaped label values */
+	char addr[100]; /* backend only */
+	bool ok;	/* in the data path */
+	struct edge_lb_be_view v;
+	struct edge_lb_counters cnt;
+	int health;	/* 1 UP, 0 DOWN, -1 unchecked */
+};
+
+static void lb_counter_family(FILE *f, const char *what, int k)
+{
+	fprintf(f, "# HELP anyedge_lb_%s_%s_total Load balancer %s per %s.\n"
+		   "# TYPE anyedge_lb_%s_%s_total counter\n",
+		what, edge_lb_counter_names[k], edge_lb_counter_names[k], what, what,
+		edge_lb_counter_names[k]);
+}
+
+/*
+ * Per service and backend: data path state and counters (each read once
+ * here, so at most one snapshot period old) and health.
+ */
+static void metrics_lb(struct edged *d, FILE *f)
+{
+	size_t i, j, nb = 0, ns = d->cfg.n_services;
+	char name[96], addr[EDGED_BACKEND_LEN];
+	struct edged_check_status cs;
+	struct lb_metric *sm, *bm, *m;
+	__u32 id;
+	int k;
+
+	if (!ns)
+		return;
+	for (i = 0; i < ns; i++)
+		nb += d->cfg.services[i].n_backends;
+	sm = calloc(ns, sizeof(*sm));
+	bm = calloc(nb ? nb : 1, sizeof(*bm));
+	if (!sm || !bm)
+		goto out;
+	for (i = 0, m = bm; i < ns; i++) {
+		const struct edge_cfg_service *s = &d->cfg.services[i];
+
+		service_name(s, name, sizeof(name));
+		edge_metrics_label(name, sm[i].svc, sizeof(sm[i].svc));
+		sm[i].ok = !edge_lb_service_view(&d->dp, i, &id, &sm[i].cnt);
+		for (j = 0; j < s->n_backends; j++, m++) {
+			strcpy(m->svc, sm[i].svc);
+			backend_text(&s->backends[j], addr, sizeof(addr));
+			edge_metrics_label(addr, m->addr, sizeof(m->addr));
+			m->ok = !edge_lb_backend_view(&d->dp, i, j, &m->v, &m->cnt);
+			m->health = edged_backend_check_get(d, i, j, &cs) ? -1 : cs.up;
+		}
+	}
+	fprintf(f, "# HELP anyedge_lb_backend_up 1 while the backend gets new flows (not taken "
+		   "out by its check, weight > 0).\n"
+		   "# TYPE anyedge_lb_backend_up gauge\n");
+	for (m = bm; m < bm + nb; m++)
+		if (m->ok)
+			fprintf(f, "anyedge_lb_backend_up{service=\"%s\",backend=\"%s\"} %d\n",
+				m->svc, m->addr, !m->v.down && m->v.weight);
+	fprintf(f, "# HELP anyedge_lb_backend_health Backend health check (1 UP, 0 DOWN; none "
+		   "for an unchecked backend).\n"
+		   "# TYPE anyedge_lb_backend_health gauge\n");
+	for (m = bm; m < bm + nb; m++)
+		if (m->health >= 0)
+			fprintf(f, "anyedge_lb_backend_health{service=\"%s\",backend=\"%s\"} %d\n",
+				m->svc, m->addr, m->health);
+	for (k = 0; k < EDGE_LB_NCOUNTERS; k++) {
+		lb_counter_family(f, "service", k);
+		for (m = sm; m < sm + ns; m++)
+			if (m->ok)
+				fprintf(f, "anyedge_lb_service_%s_total{service=\"%s\"} %llu\n",
+					edge_lb_counter_names[k], m->svc,
+					(unsigned long long)counter(&m->cnt, k));
+	}
+	for (k = 0; k < EDGE_LB_NCOUNTERS; k++) {
+		lb_counter_family(f, "backend", k);
+		for (m = bm; m < bm + nb; m++)
+			if (m->ok)
+				fprintf(f,
+					"anyedge_lb_backend_%s_total{service=\"%s\",backend=\"%s\"} "
+					"%llu\n",
+					edge_lb_counter_names[k], m->svc, m->addr,
+					(unsigned long long)counter(&m->cnt, k));
+	}
+out:
+	free(sm);
+	free(bm);
+}
+
 static void metrics_daemon(void *arg, FILE *f)
 {
 	struct edged *d = arg;
@@ -591,6 +737,7 @@ static void metrics_daemon(void *arg, FILE *f)
 	for (i = 0; i < d->n_overrides; i++)
 		fprintf(f, "anyedge_route_override{prefix=\"%s\",mode=\"%s\"} 1\n",
 			d->overrides[i].prefix, edged_override_str(d->overrides[i].mode));
+	metrics_lb(d, f);
 	fprintf(f,
 		"# HELP anyedge_backends_drained Backends drained by hand.\n"
 		"# TYPE anyedge_backends_drained gauge\n"

@@ -654,6 +654,43 @@ int edge_lb_counters_read(int map_fd, __u32 id, struct edge_lb_counters *out)
 	return 0;
 }
 
+static const struct lb_svc_cur *cur_svc(const struct edge_dp *dp, size_t svc)
+{
+	const struct edge_lb_state *st = dp->lb;
+
+	return st && svc < st->n_cur ? &st->cur[svc] : NULL;
+}
+
+int edge_lb_service_view(const struct edge_dp *dp, size_t svc, __u32 *id,
+			 struct edge_lb_counters *cnt)
+{
+	const struct lb_svc_cur *sc = cur_svc(dp, svc);
+
+	if (!sc)
+		return -ENOENT;
+	*id = sc->id;
+	if (cnt && edge_lb_counters_read(bpf_map__fd(dp->skel->maps.edge_lb_svc_stats), sc->id,
+					 cnt))
+		memset(cnt, 0, sizeof(*cnt));
+	return 0;
+}
+
+int edge_lb_backend_view(const struct edge_dp *dp, size_t svc, size_t be,
+			 struct edge_lb_be_view *v, struct edge_lb_counters *cnt)
+{
+	const struct lb_svc_cur *sc = cur_svc(dp, svc);
+
+	if (!sc || be >= sc->n)
+		return -ENOENT;
+	v->id = sc->be_ids[be];
+	v->weight = sc->weights[be];
+	v->down = dp->lb->be[v->id].down;
+	if (cnt && edge_lb_counters_read(bpf_map__fd(dp->skel->maps.edge_lb_be_stats), v->id,
+					 cnt))
+		memset(cnt, 0, sizeof(*cnt));
+	return 0;
+}
+
 const char *const edge_lb_counter_names[EDGE_LB_NCOUNTERS] = {
 #define EDGE_X_NAME(n) #n,
 	EDGE_LB_COUNTERS(EDGE_X_NAME)

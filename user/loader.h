@@ -89,6 +89,22 @@ size_t edge_lb_ids(const struct edge_dp *dp, bool backends, __u32 *ids, size_t m
 struct edge_lb_counters;
 int edge_lb_counters_read(int map_fd, __u32 id, struct edge_lb_counters *out);
 extern const char *const edge_lb_counter_names[];
+/*
+ * The config's service svc and its backend be as the data path has them
+ * (the config of the last successful edge_lb_sync): the service's id, or
+ * the backend's id, whether its health check took it out (down) and its
+ * weight in the Maglev table (0: drained); cnt (may be NULL) gets the
+ * counters summed over the CPUs (zero if unreadable). 0 or -ENOENT.
+ */
+struct edge_lb_be_view {
+	__u32 id;
+	__u32 weight;
+	bool down;
+};
+int edge_lb_service_view(const struct edge_dp *dp, size_t svc, __u32 *id,
+			 struct edge_lb_counters *cnt);
+int edge_lb_backend_view(const struct edge_dp *dp, size_t svc, size_t be,
+			 struct edge_lb_be_view *v, struct edge_lb_counters *cnt);
 void edge_dp_close(struct edge_dp *dp);
 
 int edge_dp_prog_fd(const struct edge_dp *dp);

@@ -638,6 +638,28 @@ int edged_check_get(const struct edged *d, size_t i, struct edged_check_status *
 	return 0;
 }
 
+int edged_backend_check_get(const struct edged *d, size_t svc, size_t be,
+			    struct edged_check_status *st)
+{
+	const struct edge_vip_key *addr;
+	const struct edge_mon_check *mc;
+	const struct edge_mon *mon;
+	size_t i;
+
+	if (!d->pop || svc >= d->cfg.n_services || be >= d->cfg.services[svc].n_backends)
+		return -ENOENT;
+	mon = &d->pop->mon;
+	addr = &d->cfg.services[svc].backends[be].addr;
+	for (i = 0; i < mon->n_checks; i++) {
+		mc = mon->checks[i];
+		if (mc->has_backend && mc->pool < mon->n_pools && mon->pools[mc->pool].service &&
+		    mon->pools[mc->pool].index == svc &&
+		    !memcmp(&mc->backend, addr, sizeof(*addr)))
+			return edged_check_get(d, i, st);
+	}
+	return -ENOENT;
+}
+
 bool edged_guard_active(const struct edged *d)
 {
 	return d->pop && d->pop->guard;

@@ -102,6 +102,9 @@ size_t edged_pool_count(const struct edged *d);
 int edged_pool_get(const struct edged *d, size_t i, struct edged_pool_status *st);
 size_t edged_check_count(const struct edged *d);
 int edged_check_get(const struct edged *d, size_t i, struct edged_check_status *st);
+/* The check of backend be of the config's service svc: 0, or -ENOENT when it has none. */
+int edged_backend_check_get(const struct edged *d, size_t svc, size_t be,
+			    struct edged_check_status *st);
 /* Every check failed at once and the guard holds (logged loudly when it trips). */
 bool edged_guard_active(const struct edged *d);
 

@@ -277,3 +277,9 @@ wait_established()
 	done
 	return 1
 }
+
+# scrape: the edge's metrics page.
+scrape()
+{
+	nsenter --net="/run/netns/$NS_E" curl -sf --max-time 5 "http://$METRICS/metrics"
+}

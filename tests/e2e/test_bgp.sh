@@ -36,6 +36,57 @@ test_prefixes_announced_after_rise()
 	ip -n "$NS_E" link show "$LEASE_IF" >/dev/null 2>&1 || fail "lease interface $LEASE_IF missing"
 }
 
+# backend_is STATE [MIN_FLOWS]: `anyedgectl -j backends` and the metrics
+# agree that the service's backend is STATE (up or down), with its check's
+# last result, and its counters have reached MIN_FLOWS new flows.
+SVC_LABEL='service="192.0.2.80 tcp/80",backend="203.0.113.2"'
+backend_is()
+{
+	local want=$1 min=${2:-0} out n=30 up
+
+	"$BUILD/anyedgectl" --socket "$TMP/anyedged.sock" -j backends >"$TMP/be.json" 2>&1 ||
+		{ fail "$(printf 'anyedgectl backends failed:\n'; cat "$TMP/be.json")"; return; }
+	out=$(python3 - "$want" "$min" "$TMP/be.json" 2>&1 <<'EOF'
+import json, sys
+want, mn = sys.argv[1], int(sys.argv[2])
+b = json.load(open(sys.argv[3]))["backends"]
+assert len(b) == 1, b
+b = b[0]
+assert b["address"] == "203.0.113.2" and b["service"] == "192.0.2.80 tcp/80", b
+assert b["health"] == want and b["lb_state"] == want, b
+assert b["last_result"] == ("ok" if want == "up" else "fail"), b
+assert (b["last_error"] == "") == (want == "up"), b
+assert b["check"] == "web tcp 203.0.113.2:8080" and b["runs"] > 0, b
+assert b["counters"]["new_flows"] >= mn, b
+EOF
+) || { fail "$(printf 'backends JSON:\n%s\n' "$out"; cat "$TMP/be.json")"; return; }
+	# The metrics snapshot is rebuilt every second.
+	[ "$want" = up ] && up=1 || up=0
+	while [ "$n" -gt 0 ]; do
+		scrape >"$TMP/metrics" 2>&1
+		grep -qxF "anyedge_lb_backend_up{$SVC_LABEL} $up" "$TMP/metrics" &&
+			grep -qxF "anyedge_lb_backend_health{$SVC_LABEL} $up" "$TMP/metrics" &&
+			awk -v m="anyedge_lb_backend_new_flows_total{$SVC_LABEL}" -v n="$min" \
+				'index($0, m " ") == 1 && $NF >= n { f = 1 } END { exit !f }' \
+				"$TMP/metrics" &&
+			return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	fail "$(printf 'metrics do not say backend %s with >= %s new flows:\n' "$want" "$min"
+		grep '^anyedge_lb_' "$TMP/metrics")"
+}
+
+test_backend_health_and_counters_in_backends_and_metrics()
+{
+	daemon_running || { skip "anyedged not running"; return; }
+	# A connection attempt to the service VIP from the upstream: the edge
+	# hashes it to the backend (tunnelling it there may fail: no matter).
+	nsenter --net="/run/netns/$NS_U" timeout 0.5 bash -c \
+		'exec 3<>/dev/tcp/192.0.2.80/80' 2>/dev/null
+	backend_is up 1
+}
+
 test_backend_down_withdraws_both_prefixes()
 {
 	local t0
@@ -52,7 +103,8 @@ test_backend_down_withdraws_both_prefixes()
 	# The service's check took its backend out of the Maglev table.
 	"$BUILD/anyedgectl" -p "$PIN" -j lb >"$TMP/lb.json" 2>&1
 	grep -q '"address":"203.0.113.2","state":"down"' "$TMP/lb.json" ||
-		fail "$(printf 'the load balancer still has the backend up:\n'; cat "$TMP/lb.json")"
+		{ fail "$(printf 'the load balancer still has the backend up:\n'; cat "$TMP/lb.json")"; return; }
+	backend_is down
 }
 
 test_backend_back_reannounces_after_hold_down()
@@ -240,6 +292,7 @@ test_sigterm_drains_with_graceful_shutdown_then_withdraws()
 
 need bird birdc python3 || { echo "skip bgp: $REASON"; exit 0; }
 TESTS=(test_bgp_session_established test_prefixes_announced_after_rise
+       test_backend_health_and_counters_in_backends_and_metrics
        test_backend_down_withdraws_both_prefixes test_backend_back_reannounces_after_hold_down
        test_bird_configure_reasserted_within_one_tick
        test_guard_stay_reannounces_when_every_check_fails test_kill_9_withdraws_lease_within_100ms

@@ -258,7 +258,26 @@ d = json.load(sys.stdin)
 assert d["drained"] == [sys.argv[1]], d
 b = {x["address"]: x["drained_by_hand"] for x in d["backends"]}
 assert b == {sys.argv[1]: True, sys.argv[2]: False}, b
+# What the data path does with each, and no check configured.
+b = {x["address"]: (x["lb_state"], x["effective_weight"], x["health"]) for x in d["backends"]}
+assert b == {sys.argv[1]: ("drained", 0, "unchecked"), sys.argv[2]: ("up", 1, "unchecked")}, b
+assert all(set(x["counters"]) >= {"packets", "new_flows", "encap_failures"} for x in d["backends"])
 ' "$BE1" "$BE2" <<<"$out" || fail "backends JSON: $out" || return
+	out=$("${CTL[@]}" backends) || fail "backends failed" || return
+	grep -Eq "^$SVC_VIP tcp/80 +$BE1 +1 drained +unchecked +[0-9]+ +[0-9]+  -$" <<<"$out" ||
+		fail "backends table: $out" || return
+	# The metrics snapshot is at most a second old.
+	for _ in $(seq 30); do
+		scrape | grep -qxF "anyedge_lb_backend_up{service=\"$SVC_VIP tcp/80\",backend=\"$BE1\"} 0" && break
+		sleep 0.1
+	done
+	out=$(scrape)
+	grep -qxF "anyedge_lb_backend_up{service=\"$SVC_VIP tcp/80\",backend=\"$BE1\"} 0" <<<"$out" &&
+		grep -qxF "anyedge_lb_backend_up{service=\"$SVC_VIP tcp/80\",backend=\"$BE2\"} 1" <<<"$out" &&
+		grep -qF "anyedge_lb_service_new_flows_total{service=\"$SVC_VIP tcp/80\"} " <<<"$out" &&
+		grep -qF "anyedge_lb_backend_encap_failures_total{service=\"$SVC_VIP tcp/80\",backend=\"$BE2\"} " <<<"$out" ||
+		fail "$(printf 'per-backend metrics:\n'; grep '^anyedge_lb' <<<"$out")" || return
+	! grep -q '^anyedge_lb_backend_health' <<<"$out" || fail "health metric for an unchecked backend" || return
 	"${CTL[@]}" reload >/dev/null || fail "reload failed" || return
 	n1=$(slots "$BE1")
 	[ "$n1" -eq 0 ] || fail "after reload: $n1 slots for the drained backend" || return
