@@ -264,28 +264,6 @@ struct edge_geo {
  * daemon sets them before load; they never change while attached.
  */
 /*
- * Foundation-era DNS map (name, qtype) -> record set; replaced by the
- * GeoDNS maps above once the config compiles into them.
- */
-#define EDGE_MAP_DNS "edge_dns"
-struct edge_dns_key {
-	__u16 qtype;	/* host order */
-	__u8 name_len;	/* wire length including the root label */
-	__u8 pad;
-	__u8 name[256];
-};
-_Static_assert(sizeof(struct edge_dns_key) == 260, "edge_dns_key size");
-
-struct edge_dns_rrset {
-	__u32 ttl;	/* host order */
-	__u16 count;	/* 1..EDGE_DNS_MAX_RR */
-	__u16 rdlen;	/* 4 or 16 */
-	__u8 rdata[EDGE_DNS_MAX_RR][16];
-};
-_Static_assert(sizeof(struct edge_dns_rrset) == 8 + 16 * EDGE_DNS_MAX_RR,
-	       "edge_dns_rrset size");
-
-/*
  * Response rate limiting (RRL): replies per client prefix (the source
  * address masked to prefix4/prefix6), GCRA over a shared LRU hash. Config
  * in edge_dns_rrl_cfg[0], written by the daemon; interval_ns 0 = off.

@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 	log_geo(&d.cfg);
 	if (d.check_only) {
 		printf("%s: OK (%zu interfaces, %zu VIPs, %zu DNS record sets)\n", d.config_path,
-		       d.cfg.n_ifaces, d.cfg.n_vips, d.cfg.n_records);
+		       d.cfg.n_ifaces, d.cfg.n_vips, d.cfg.n_rrsets);
 		edge_config_free(&d.cfg);
 		return 0;
 	}
@@ -450,7 +450,7 @@ int main(int argc, char **argv)
 	}
 	pr_info("ready: %zu interfaces, %zu VIPs, %zu DNS record sets; maps pinned under %s; "
 		"control socket %s\n",
-		d.dp.n_att, d.cfg.n_vips, d.cfg.n_records, d.cfg.pin_path, d.cfg.control.socket);
+		d.dp.n_att, d.cfg.n_vips, d.cfg.n_rrsets, d.cfg.pin_path, d.cfg.control.socket);
 	sd_notifyf(0, "READY=1\nSTATUS=serving on %zu interfaces\nMAINPID=%d", d.dp.n_att,
 		   (int)getpid());
 

@@ -2031,38 +2031,6 @@ static int check_rrset_dups(struct parser *p, struct edge_config *cfg)
 	return ret;
 }
 
-/* The static rrsets again, in the foundation-era form the old loader reads. */
-static int fill_static_records(struct parser *p, struct edge_config *cfg)
-{
-	const struct edge_cfg_rrset *rr;
-	struct edge_cfg_record *rec;
-	size_t i, n = 0;
-
-	for (i = 0; i < cfg->n_rrsets; i++)
-		n += cfg->rrsets[i].policy == EDGE_CFG_POL_STATIC;
-	if (!n)
-		return 0;
-	cfg->records = calloc(n, sizeof(*cfg->records));
-	if (!cfg->records)
-		return oom_err(p);
-	for (i = 0; i < cfg->n_rrsets; i++) {
-		rr = &cfg->rrsets[i];
-		if (rr->policy != EDGE_CFG_POL_STATIC)
-			continue;
-		rec = &cfg->records[cfg->n_records++];
-		strcpy(rec->name, rr->name);
-		rec->key.qtype = rr->qtype;
-		rec->key.name_len = rr->wire_len;
-		memcpy(rec->key.name, rr->wire, rr->wire_len);
-		rec->rrset.ttl = rr->ttl;
-		rec->rrset.count = rr->n_values;
-		rec->rrset.rdlen = rr->qtype == CFG_DNS_TYPE_A ? 4 : 16;
-		memcpy(rec->rrset.rdata, rr->values, sizeof(rec->rrset.rdata));
-		rec->line = rr->line;
-	}
-	return 0;
-}
-
 /* dns.rrl: every key optional; rate 0 (the default) leaves RRL off. */
 static int parse_rrl(struct parser *p, const yaml_node_t *node, struct edge_cfg_rrl *rrl)
 {
@@ -2154,10 +2122,7 @@ static int parse_dns(struct parser *p, const yaml_node_t *node, struct edge_conf
 		if (ret)
 			return ret;
 	}
-	ret = check_rrset_dups(p, cfg);
-	if (ret)
-		return ret;
-	return fill_static_records(p, cfg);
+	return check_rrset_dups(p, cfg);
 }
 
 /* "CSVFILE:LINE: cause"; always -EINVAL. */
@@ -3836,7 +3801,6 @@ void edge_config_free(struct edge_config *cfg)
 
 	free(cfg->ifaces);
 	free(cfg->vips);
-	free(cfg->records);
 	for (i = 0; i < cfg->n_pools; i++)
 		free(cfg->pools[i].checks);
 	free(cfg->pools);

@@ -36,18 +36,6 @@ struct edge_cfg_vip {
 };
 
 /*
- * A static record set in the foundation-era form (one map entry per name
- * and type). Filled from the static records of every zone, for the
- * loader that predates the GeoDNS compiler (user/dns_compile.c).
- */
-struct edge_cfg_record {
-	char name[256];		     /* absolute owner, lowercased, no final dot */
-	struct edge_dns_key key;     /* wire form, ready for the map */
-	struct edge_dns_rrset rrset; /* ready for the map */
-	int line;
-};
-
-/*
  * GeoDNS limits of the config. They are the data path's (anyedge.h:
  * EDGE_MAX_DNS_POOLS, EDGE_MAX_DNS_ZONES, EDGE_MAX_REGIONS,
  * EDGE_POL_MAX_CAND); user/dns_compile.c asserts that they agree.
@@ -341,8 +329,6 @@ struct edge_config {
 	size_t n_ifaces;
 	struct edge_cfg_vip *vips;
 	size_t n_vips;
-	struct edge_cfg_record *records; /* the static rrsets, foundation-era form */
-	size_t n_records;
 	__u16 dns_udp_size;	     /* default EDGE_DNS_UDP_SIZE */
 	__u8 dns_out_of_zone;	     /* enum edge_cfg_out_of_zone */
 	struct edge_cfg_rrl rrl;     /* dns.rrl */

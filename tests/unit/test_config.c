@@ -90,6 +90,28 @@ static void v6(__u8 *out, const char *s)
 	inet_pton(AF_INET6, s, out);
 }
 
+/* The static record sets of a parsed config, in file order. */
+static size_t count_static(const struct edge_config *cfg)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->n_rrsets; i++)
+		n += cfg->rrsets[i].policy == EDGE_CFG_POL_STATIC;
+	return n;
+}
+
+static const struct edge_cfg_rrset *nth_static(const struct edge_config *cfg, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_rrsets; i++)
+		if (cfg->rrsets[i].policy == EDGE_CFG_POL_STATIC && !k--)
+			return &cfg->rrsets[i];
+	static const struct edge_cfg_rrset none; /* the asserts on it then fail */
+
+	return &none;
+}
+
 static const char full_yaml[] = "# every field set\n"				     /* 1 */
 				"pin_path: /sys/fs/bpf/edge-test\n"		     /* 2 */
 				"interfaces:\n"					     /* 3 */
@@ -301,33 +323,30 @@ TEST(config_full_is_filled_in)
 	ASSERT_EQ(rr->qtype, 28);
 	ASSERT_EQ(rr->index, 5);
 
-	/* The static rrsets again, foundation-era form. */
-	ASSERT_EQ(cfg.n_records, 2);
-	ASSERT_STREQ(cfg.records[0].name, "www.example.com");
-	ASSERT_EQ(cfg.records[0].line, 39);
-	ASSERT_EQ(cfg.records[0].key.qtype, 1);
-	ASSERT_EQ(cfg.records[0].key.name_len, sizeof(www));
-	ASSERT_MEMEQ(cfg.records[0].key.name, www, sizeof(www));
-	ASSERT_EQ(cfg.records[0].key.name[sizeof(www)], 0);
-	ASSERT_EQ(cfg.records[0].key.name[255], 0);
-	ASSERT_EQ(cfg.records[0].key.pad, 0);
-	ASSERT_EQ(cfg.records[0].rrset.ttl, 60);
-	ASSERT_EQ(cfg.records[0].rrset.count, 2);
-	ASSERT_EQ(cfg.records[0].rrset.rdlen, 4);
+	/* The static rrsets: wire form and values as the compiler reads them. */
+	ASSERT_EQ(count_static(&cfg), 2);
+	rr = nth_static(&cfg, 0);
+	ASSERT_STREQ(rr->name, "www.example.com");
+	ASSERT_EQ(rr->line, 39);
+	ASSERT_EQ(rr->qtype, 1);
+	ASSERT_EQ(rr->wire_len, sizeof(www));
+	ASSERT_MEMEQ(rr->wire, www, sizeof(www));
+	ASSERT_EQ(rr->ttl, 60);
+	ASSERT_EQ(rr->n_values, 2);
 	v4(want, "198.51.100.10");
-	ASSERT_MEMEQ(cfg.records[0].rrset.rdata[0], want, 4);
+	ASSERT_MEMEQ(rr->values[0], want, 4);
 	v4(want, "198.51.100.11");
-	ASSERT_MEMEQ(cfg.records[0].rrset.rdata[1], want, 4);
-	ASSERT_EQ(cfg.records[0].rrset.rdata[1][4], 0);
-	ASSERT_EQ(cfg.records[0].rrset.rdata[2][0], 0);
-	ASSERT_EQ(cfg.records[1].key.qtype, 28);
-	ASSERT_EQ(cfg.records[1].line, 43);
-	ASSERT_EQ(cfg.records[1].rrset.ttl, 600);
-	ASSERT_EQ(cfg.records[1].rrset.count, 1);
-	ASSERT_EQ(cfg.records[1].rrset.rdlen, 16);
+	ASSERT_MEMEQ(rr->values[1], want, 4);
+	ASSERT_EQ(rr->values[1][4], 0);
+	ASSERT_EQ(rr->values[2][0], 0);
+	rr = nth_static(&cfg, 1);
+	ASSERT_EQ(rr->qtype, 28);
+	ASSERT_EQ(rr->line, 43);
+	ASSERT_EQ(rr->ttl, 600);
+	ASSERT_EQ(rr->n_values, 1);
 	v6(want, "2001:db8:100::10");
-	ASSERT_MEMEQ(cfg.records[1].rrset.rdata[0], want, 16);
-	ASSERT_MEMEQ(&cfg.records[1].key.name, www, sizeof(www));
+	ASSERT_MEMEQ(rr->values[0], want, 16);
+	ASSERT_MEMEQ(rr->wire, www, sizeof(www));
 
 	ASSERT_EQ(cfg.geo.n_regions, 3);
 	ASSERT_STREQ(cfg.geo.regions[2], "na");
@@ -356,8 +375,8 @@ TEST(config_defaults_fill_optional_fields)
 	ASSERT_EQ(cfg.ifaces[0].mode, EDGE_ATTACH_AUTO);
 	ASSERT_EQ(cfg.n_vips, 1);
 	ASSERT_EQ(cfg.vips[0].flags, 0);
-	ASSERT_EQ(cfg.n_records, 0);
-	ASSERT_TRUE(cfg.records == NULL);
+	ASSERT_EQ(count_static(&cfg), 0);
+	ASSERT_TRUE(cfg.rrsets == NULL);
 	ASSERT_EQ(cfg.n_zones, 0);
 	ASSERT_EQ(cfg.n_pools, 0);
 	ASSERT_EQ(cfg.n_rrsets, 0);
@@ -376,10 +395,10 @@ TEST(config_flow_style_and_aliases_work)
 		 "             {name: b, type: A, values: *v}]}]}}\n",
 		 &cfg);
 	ASSERT_EQ(cfg.vips[0].flags, EDGE_VIP_F_DNS);
-	ASSERT_EQ(cfg.n_records, 2);
-	ASSERT_EQ(cfg.records[1].rrset.count, 1);
-	ASSERT_EQ(cfg.records[1].line, 5);
-	ASSERT_STREQ(cfg.records[1].name, "b.example");
+	ASSERT_EQ(count_static(&cfg), 2);
+	ASSERT_EQ(nth_static(&cfg, 1)->n_values, 1);
+	ASSERT_EQ(nth_static(&cfg, 1)->line, 5);
+	ASSERT_STREQ(nth_static(&cfg, 1)->name, "b.example");
 	edge_config_free(&cfg);
 }
 
@@ -390,13 +409,13 @@ TEST(config_apex_record_and_empty_records_list)
 	PARSE_OK(ZONE "        []\n", &cfg);
 	ASSERT_EQ(cfg.n_zones, 1);
 	ASSERT_EQ(cfg.n_rrsets, 0);
-	ASSERT_EQ(cfg.n_records, 0);
+	ASSERT_EQ(count_static(&cfg), 0);
 	edge_config_free(&cfg);
 
 	PARSE_OK(ZONE "        - {name: '@', type: AAAA, values: ['2001:db8::1']}\n", &cfg);
-	ASSERT_STREQ(cfg.records[0].name, "example.com");
-	ASSERT_EQ(cfg.records[0].key.name_len, 13);
-	ASSERT_MEMEQ(cfg.records[0].key.name, "\7example\3com", 13);
+	ASSERT_STREQ(nth_static(&cfg, 0)->name, "example.com");
+	ASSERT_EQ(nth_static(&cfg, 0)->wire_len, 13);
+	ASSERT_MEMEQ(nth_static(&cfg, 0)->wire, "\7example\3com", 13);
 	edge_config_free(&cfg);
 }
 
@@ -409,8 +428,8 @@ TEST(config_integer_bounds_accepted)
 		      "  udp_size: 512\n",
 		 &cfg);
 	ASSERT_EQ(cfg.dns_udp_size, 512);
-	ASSERT_EQ(cfg.records[0].rrset.ttl, 0);
-	ASSERT_EQ(cfg.records[1].rrset.ttl, 2147483647);
+	ASSERT_EQ(nth_static(&cfg, 0)->ttl, 0);
+	ASSERT_EQ(nth_static(&cfg, 1)->ttl, 2147483647);
 	edge_config_free(&cfg);
 
 	PARSE_OK(MINIMAL "dns:\n  udp_size: 4096\n", &cfg);
@@ -437,7 +456,7 @@ TEST(config_same_name_other_type_is_not_a_duplicate)
 		      "        - {name: www, type: AAAA, values: ['2001:db8::10']}\n"
 		      "        - {name: www.www, type: A, values: [198.51.100.10]}\n",
 		 &cfg);
-	ASSERT_EQ(cfg.n_records, 3);
+	ASSERT_EQ(count_static(&cfg), 3);
 	edge_config_free(&cfg);
 }
 
@@ -466,11 +485,11 @@ TEST(config_example_file_loads)
 	ASSERT_STREQ(cfg.zones[0].name, "example.com");
 	ASSERT_EQ(cfg.n_pools, 3);
 	ASSERT_EQ(cfg.geo.n_regions, 3);
-	ASSERT_EQ(cfg.n_records, 3);
-	ASSERT_STREQ(cfg.records[0].name, "www.example.com");
-	ASSERT_EQ(cfg.records[0].rrset.count, 2);
-	ASSERT_STREQ(cfg.records[2].name, "api.example.com");
-	ASSERT_TRUE(cfg.n_rrsets > cfg.n_records);
+	ASSERT_EQ(count_static(&cfg), 3);
+	ASSERT_STREQ(nth_static(&cfg, 0)->name, "www.example.com");
+	ASSERT_EQ(nth_static(&cfg, 0)->n_values, 2);
+	ASSERT_STREQ(nth_static(&cfg, 2)->name, "api.example.com");
+	ASSERT_TRUE(cfg.n_rrsets > count_static(&cfg));
 	edge_config_free(&cfg);
 }
 
