@@ -49,16 +49,17 @@ volatile __u64 edge_lb_test_now_ns;
 
 /*
  * Bench only (build/lb_bench -a): when not zero, edge_lb_flow() stops at
- * that stage (LB_STAGE) and passes the packet, so the cost of each stage
- * can be read by difference. The daemon never sets it; it costs a load
- * and a compare per stage.
+ * that stage (LB_STAGE) and drops the packet (a drop costs the same in
+ * both of the bench's modes; a pass would build an skb in live-frames
+ * mode), so the cost of each stage can be read by difference. The daemon
+ * never sets it; it costs a load and a compare per stage.
  */
 volatile __u32 edge_lb_bench_stop;
 
-#define LB_STAGE(n)                                \
-	do {                                       \
-		if (edge_lb_bench_stop == (n))     \
-			return EDGE_R_lb_no_service; \
+#define LB_STAGE(n)                                    \
+	do {                                           \
+		if (edge_lb_bench_stop == (n))         \
+			return EDGE_R_lb_fragment_drop; \
 	} while (0)
 
 /* What the lookup decided, handed to the encap stage. */
@@ -564,7 +565,7 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 
 	h = lb_flow_hash(c, &k, v6);
 	if (edge_lb_bench_stop == 8 && h != 1) /* keep h */
-		return EDGE_R_lb_no_service;
+		return EDGE_R_lb_fragment_drop;
 	r = lb_pick(&ch, h);
 	if (r)
 		goto out;

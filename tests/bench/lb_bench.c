@@ -70,6 +70,11 @@ struct path {
 static struct edge_dp dp;
 static int live_ifindex; /* live-frames mode when set */
 static int no_checks;	 /* -x: for experiments with a modified program */
+/*
+ * -p: the percentile reported (50: the median). On a shared machine other
+ * work only adds time to a call, so a low percentile (-p 10) is steadier.
+ */
+static int pct = 50;
 
 static const char *const netns_setup[] = {
 	"ip link set lo up",
@@ -287,14 +292,14 @@ static int measure(struct path *paths, size_t np, int rounds, int base_flow, con
 	}
 	for (k = 0; k < np; k++) {
 		qsort(paths[k].samples, paths[k].n, sizeof(__u64), cmp_u64);
-		med[k] = paths[k].samples[paths[k].n / 2];
+		med[k] = paths[k].samples[(paths[k].n - 1) * pct / 100];
 		free(paths[k].samples);
 	}
 	base = med[0];
 	refl = med[1] > base ? med[1] - base : 1;
-	printf("%s, %d rounds x %d distinct flows;\nmedian kernel-measured ns per call; "
+	printf("%s, %d rounds x %d distinct flows;\npercentile %d of kernel-measured ns per call; "
 	       "net = minus the %s baseline\n\n",
-	       what, rounds, NFRAMES, base_name);
+	       what, rounds, NFRAMES, pct, base_name);
 	printf("%-24s %10s %10s %14s %14s\n", "path", "ns/call", "net ns", "x reflector",
 	       "x refl (gross)");
 	for (k = 0; k < np; k++) {
@@ -343,9 +348,9 @@ static const struct {
 };
 #define NSTAGES (sizeof(stages) / sizeof(stages[0]))
 
-static int ablate(int pass_fd, int rounds)
+static int ablate(int pass_fd, int rounds, int flow0, const char *what)
 {
-	struct path base = {.name = "xdp_pass", .prog_fd = pass_fd, .frames = fsyn};
+	struct path base = {.name = "baseline", .prog_fd = pass_fd, .frames = fsyn};
 	struct path pt[NSTAGES];
 	__u64 bmed, med, prev = 0;
 	size_t k, order[NSTAGES], no = 0;
@@ -371,8 +376,8 @@ static int ablate(int pass_fd, int rounds)
 	}
 	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < NFRAMES; k++) {
-			build_frame(&fsyn[k], 40000 + r * NFRAMES + k, IPPROTO_TCP, 0x02);
-			build_frame(&fack[k], 40000 + r * NFRAMES + k, IPPROTO_TCP, 0x10);
+			build_frame(&fsyn[k], flow0 + r * NFRAMES + k, IPPROTO_TCP, 0x02);
+			build_frame(&fack[k], flow0 + r * NFRAMES + k, IPPROTO_TCP, 0x10);
 		}
 		if (run_path(&base))
 			return -1;
@@ -391,13 +396,13 @@ static int ablate(int pass_fd, int rounds)
 		}
 	}
 	qsort(base.samples, base.n, sizeof(__u64), cmp_u64);
-	bmed = base.samples[base.n / 2];
-	printf("(a) ablation, plain test runs, %d rounds x %d flows; net ns = median minus "
-	       "XDP_PASS (%llu)\n\n%-44s %8s %8s\n",
-	       rounds, NFRAMES, (unsigned long long)bmed, "stopped after", "net ns", "stage");
+	bmed = base.samples[(base.n - 1) * pct / 100];
+	printf("%s ablation, %d rounds x %d flows; net ns = percentile %d minus the "
+	       "baseline (%llu)\n\n%-44s %8s %8s\n",
+	       what, rounds, NFRAMES, pct, (unsigned long long)bmed, "stopped after", "net ns", "stage");
 	for (k = 0; k < NSTAGES; k++) {
 		qsort(pt[k].samples, pt[k].n, sizeof(__u64), cmp_u64);
-		med = pt[k].samples[pt[k].n / 2];
+		med = pt[k].samples[(pt[k].n - 1) * pct / 100];
 		med = med > bmed ? med - bmed : 0;
 		if (k == 7) /* the SYN rows start again from the ACK path's stage 2 */
 			prev = 0;
@@ -422,9 +427,15 @@ int main(int argc, char **argv)
 	size_t k, np;
 	long long mem;
 
-	while ((opt = getopt(argc, argv, "r:xa")) != -1) {
+	while ((opt = getopt(argc, argv, "r:xap:")) != -1) {
 		if (opt == 'a') {
 			ablation = 1;
+			continue;
+		}
+		if (opt == 'p') {
+			pct = atoi(optarg);
+			if (pct < 1 || pct > 99)
+				pct = 50;
 			continue;
 		}
 		if (opt == 'x') {
@@ -432,7 +443,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (opt != 'r') {
-			fprintf(stderr, "usage: %s [-r ROUNDS] [-x (no path checks)] [-a (ablation)]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-r ROUNDS] [-x (no path checks)] [-p PERCENTILE] [-a (ablation)]\n", argv[0]);
 			return 2;
 		}
 		rounds = atoi(optarg);
@@ -479,7 +490,14 @@ int main(int argc, char **argv)
 	};
 	np = sizeof(paths) / sizeof(paths[0]);
 	if (ablation) {
-		rc = ablate(i, rounds) ? 1 : 0;
+		rc = 1;
+		if (ablate(i, rounds, 40000, "(a) plain test runs (baseline XDP_PASS)"))
+			goto out;
+		live_ifindex = if_nametoindex("lbA");
+		if (!live_ifindex || ablate(drop_fd, rounds, 60000,
+					    "(c) live frames (baseline XDP_DROP; stops drop)"))
+			goto out;
+		rc = 0;
 		goto out;
 	}
 	if (measure(paths, np, rounds, 0, "(a) BPF_PROG_TEST_RUN, repeat=1 on fresh input",
