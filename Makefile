@@ -157,7 +157,7 @@ bench: deps
 	$(Q)scripts/bench-dns.sh
 	$(Q)scripts/bench-qps.sh
 	$(Q)$(BUILD)/maglev_bench
-	$(Q)$(BUILD)/lb_bench
+	$(Q)scripts/bench-lb.sh
 	$(Q)$(BUILD)/health_bench -t tcp
 	$(Q)$(BUILD)/health_bench -t http
 

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dns_blast: a small DNS query generator for benchmarks over veth.
+ * dns_blast: the traffic generator of the benchmarks over veth: DNS
+ * queries (scripts/bench-dns.sh), TCP and UDP flows (scripts/bench-lb.sh).
  *
  *   dns_blast -w DIR -I IFNAME [-p PIN] [-g N] [-R RATE]
  *                        write DIR/bench.yaml (+ geo.csv with N extra
  *                        prefixes; dns.rrl at RATE per /32 when given)
- *   dns_blast -i IFNAME -k KIND [-x] [-t SEC] [-Q QPS] [-d DSTMAC]
+ *   dns_blast -i IFNAME -k KIND [-x [-V BASE] [-n COUNT]] [-t SEC] [-Q QPS]
+ *             [-d DSTMAC]
  *
  * KIND is a, aaaa, nxdomain or geo (A with an ECS option): the same 1000
- * distinct queries per kind as dns_bench (tests/bench/dns_frames.h), sent
- * for at most SEC seconds (default 3, at most 60), paced to QPS when given,
- * else as fast as they go. Prints `sent N in S s`. Every frame is a fresh
- * query: nothing on the path sees its own output.
+ * distinct queries per kind as dns_bench (tests/bench/dns_frames.h); or
+ * syn, ack, udp: 1000 distinct flows 198.51.100.1:1024+i -> 192.0.2.80:80
+ * (TCP SYN or ACK, 20 bytes of payload; UDP to port 9, as long), the ACKs
+ * the established flows of the SYNs. Sent for at most SEC seconds (default
+ * 3, at most 60), paced to QPS when given, else as fast as they go. Prints
+ * `sent N in S s`. Every frame is fresh: nothing on the path sees its own
+ * output. -x -V BASE: every packet a new flow, numbered from BASE (see
+ * blast.bpf.c). -x -n COUNT: exactly COUNT frames, in one burst.
  *
  * Default: an AF_PACKET socket, sendmmsg() in batches, bypassing the qdisc;
  * a veth peer with XDP then converts each skb into an XDP frame (a copy a
@@ -41,7 +47,82 @@
 #define BATCH	  64
 #define XDP_CHUNK 100000 /* frames in the first -x call */
 
-static const char *const kind_names[FK__COUNT] = {"a", "aaaa", "nxdomain", "geo"};
+enum { LK_SYN = FK__COUNT, LK_ACK, LK_UDP, LK__END };
+
+static const char *const kind_names[LK__END] = {"a",	"aaaa", "nxdomain", "geo",
+						"syn", "ack",	"udp"};
+
+#define LB_PORTS 64512 /* as blast.bpf.c numbers flows */
+
+static __u16 csum_fold32(__u32 s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return s;
+}
+
+static __u32 csum_sum(const unsigned char *b, size_t len, __u32 s)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		s += b[i] << 8 | b[i + 1];
+	if (len & 1)
+		s += b[len - 1] << 8;
+	return s;
+}
+
+/*
+ * Flow i of the TCP/UDP kinds: 198.51.100.(1 + i / 64512 % 254), port
+ * 1024 + i % 64512 -> 192.0.2.80 port 80 (TCP) or 9 (UDP), 74 bytes
+ * (Ethernet, IPv4, TCP + 20 bytes or UDP + 32). tmpl: the source host
+ * byte and port left 0, checksums to match (the -V template).
+ */
+static void build_flow(struct frame *f, int kind, __u32 i, int tmpl)
+{
+	unsigned char *b = f->b, *ip = b + 14, *l4 = ip + 20;
+	__u32 host = tmpl ? 0 : 1 + i / LB_PORTS % 254, port = tmpl ? 0 : 1024 + i % LB_PORTS;
+	int tcp = kind != LK_UDP;
+	size_t l4len = 40, c; /* TCP: 20 + 20 bytes; UDP: 8 + 32 */
+
+	memset(b, 0, 14 + 20 + l4len);
+	b[12] = 0x08; /* IPv4 */
+	ip[0] = 0x45;
+	ip[2] = (20 + l4len) >> 8;
+	ip[3] = (20 + l4len) & 0xff;
+	ip[6] = 0x40; /* DF */
+	ip[8] = 64;
+	ip[9] = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+	memcpy(ip + 12, "\xc6\x33\x64", 3); /* 198.51.100.x */
+	ip[15] = host;
+	memcpy(ip + 16, "\xc0\x00\x02\x50", 4); /* 192.0.2.80 */
+	c = ~csum_fold32(csum_sum(ip, 20, 0)) & 0xffff;
+	ip[10] = c >> 8;
+	ip[11] = c & 0xff;
+	l4[0] = port >> 8;
+	l4[1] = port & 0xff;
+	l4[3] = tcp ? 80 : 9;
+	if (tcp) {
+		l4[4] = i >> 24; /* seq */
+		l4[5] = i >> 16;
+		l4[6] = i >> 8;
+		l4[7] = i;
+		l4[12] = 5 << 4; /* doff */
+		l4[13] = kind == LK_SYN ? 0x02 : 0x10;
+		l4[14] = 0xff; /* window */
+		l4[15] = 0xff;
+	} else {
+		l4[5] = l4len;
+	}
+	/* pseudo header: addresses, protocol, length */
+	c = csum_sum(ip + 12, 8, ip[9] + l4len);
+	c = ~csum_fold32(csum_sum(l4, l4len, c)) & 0xffff;
+	if (!tcp && !c && !tmpl)
+		c = 0xffff;
+	l4[tcp ? 16 : 6] = c >> 8;
+	l4[tcp ? 17 : 7] = c & 0xff;
+	f->len = 14 + 20 + l4len;
+}
 
 static double now(void)
 {
@@ -66,8 +147,13 @@ static int parse_mac(const char *s, unsigned char mac[6])
 	return 0;
 }
 
-/* -x: native XDP frames from blast.bpf.c. Returns frames sent or -1. */
-static long long blast_xdp(const char *ifname, struct frame *frames, double secs, double qps)
+/*
+ * -x: native XDP frames from blast.bpf.c, nframes of them in turn, or every
+ * one a new flow from frames[0] (vary, first flow base); exactly count
+ * frames when count is not 0. Returns frames sent or -1.
+ */
+static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nframes, double secs,
+			   int vary, __u32 base, __u32 count)
 {
 	struct blast_bpf *skel;
 	unsigned long long sent = 0;
@@ -80,15 +166,17 @@ static long long blast_xdp(const char *ifname, struct frame *frames, double secs
 		fprintf(stderr, "blast: open or interface %s failed\n", ifname);
 		return -1;
 	}
-	skel->rodata->blast_nframes = NFRAMES;
+	skel->rodata->blast_nframes = nframes;
 	skel->rodata->blast_ifindex = ifindex;
+	skel->rodata->blast_vary = vary;
+	skel->rodata->blast_base = base;
 	if (blast_bpf__load(skel)) {
 		fprintf(stderr, "blast: load failed\n");
 		blast_bpf__destroy(skel);
 		return -1;
 	}
 	map_fd = bpf_map__fd(skel->maps.blast_frames);
-	for (i = 0; i < NFRAMES; i++) {
+	for (i = 0; i < nframes; i++) {
 		struct {
 			__u32 len;
 			__u8 data[256];
@@ -119,14 +207,17 @@ static long long blast_xdp(const char *ifname, struct frame *frames, double secs
 			    .data_size_in = frames[0].len, .ctx_in = &md, .ctx_size_in = sizeof(md),
 			    .batch_size = BATCH, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 
-		(void)qps;
 		o.repeat = chunk > 50000000 ? 50000000 : chunk;
+		if (count)
+			o.repeat = count;
 		if (bpf_prog_test_run_opts(fd, &o)) {
 			perror("blast: test run");
 			blast_bpf__destroy(skel);
 			return -1;
 		}
 		sent += o.repeat;
+		if (count)
+			break;
 	}
 	blast_bpf__destroy(skel);
 	return sent;
@@ -136,7 +227,8 @@ static int usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -w DIR -I IFNAME [-p PIN] [-g EXTRA_GEO_PREFIXES] [-R RRL_RATE]\n"
-		"       %s -i IFNAME -k a|aaaa|nxdomain|geo [-x] [-t SEC] [-Q QPS] [-d DSTMAC]\n",
+		"       %s -i IFNAME -k a|aaaa|nxdomain|geo|syn|ack|udp [-x [-V BASE] [-n COUNT]]\n"
+		"          [-t SEC] [-Q QPS] [-d DSTMAC]\n",
 		prog, prog);
 	return 2;
 }
@@ -152,11 +244,12 @@ int main(int argc, char **argv)
 	struct ifreq ifr = {0};
 	double secs = 3, qps = 0, t0, t;
 	unsigned long long sent = 0;
-	int kind = -1, opt, fd, i, one = 1, n, next = 0, xdp = 0;
+	int kind = -1, opt, fd, i, one = 1, n, next = 0, xdp = 0, vary = 0;
+	__u32 base = 0, count = 0;
 	long long xsent;
 	char path[600];
 
-	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:R:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:R:V:n:")) != -1) {
 		switch (opt) {
 		case 'w':
 			dir = optarg;
@@ -171,7 +264,7 @@ int main(int argc, char **argv)
 			ifname = optarg;
 			break;
 		case 'k':
-			for (i = 0; i < FK__COUNT; i++)
+			for (i = 0; i < LK__END; i++)
 				if (!strcmp(optarg, kind_names[i]))
 					kind = i;
 			if (kind < 0)
@@ -185,6 +278,15 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			xdp = 1;
+			break;
+		case 'V':
+			vary = 1;
+			base = strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			count = strtoul(optarg, NULL, 10);
+			if (!count || count > 50000000)
+				return usage(argv[0]);
 			break;
 		case 'g':
 			bench_geo_extra = atoi(optarg);
@@ -210,7 +312,8 @@ int main(int argc, char **argv)
 		printf("%s\n", path);
 		return 0;
 	}
-	if (!ifname || kind < 0 || !(secs > 0 && secs <= 60) || qps < 0)
+	if (!ifname || kind < 0 || !(secs > 0 && secs <= 60) || qps < 0 ||
+	    ((vary || count) && !xdp) || (vary && kind != LK_SYN && kind != LK_UDP))
 		return usage(argv[0]);
 
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -234,13 +337,16 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 
 	for (i = 0; i < NFRAMES; i++) {
-		build_frame(&frames[i], kind, i);
+		if (kind < FK__COUNT)
+			build_frame(&frames[i], kind, i);
+		else
+			build_flow(&frames[i], kind, i, vary);
 		memcpy(frames[i].b, dst, 6);
 		memcpy(frames[i].b + 6, src, 6);
 	}
 	if (xdp) {
 		t0 = now();
-		xsent = blast_xdp(ifname, frames, secs, qps);
+		xsent = blast_xdp(ifname, frames, vary ? 1 : NFRAMES, secs, vary, base, count);
 		if (xsent < 0)
 			return 1;
 		printf("sent %lld in %.2f s\n", xsent, now() - t0);

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Per-packet cost of the load balancer, a new flow (TCP SYN) and an
+# established one (TCP ACK, a conntrack hit), against the bare XDP
+# reflector, three ways (see README "Performance"):
+#
+#   (a) BPF_PROG_TEST_RUN, repeat=1 on fresh frames, minus XDP_PASS
+#   (c) the same with live frames: XDP_TX really sends through a veth
+#       (both by build/lb_bench)
+#   (b) real traffic over veth (tests/bench/bench_lib.sh): dns_blast -x
+#       sends native XDP frames from the client namespace, the edge veth's
+#       NAPI thread runs pinned to one CPU; per packet `prog ns`
+#       (run_time_ns / run_cnt) and `cpu ns` (NAPI thread CPU time /
+#       packets), every path in every round, rounds alternating:
+#         reflector  1000 distinct UDP flows, reflected (XDP_TX)
+#         lb SYN     every packet a new 5-tuple (a SYN flood of distinct
+#                    flows: hash, Maglev table, conntrack insert, LRU
+#                    eviction once the table is full), encapsulated
+#         lb ACK     1000 established flows (their SYNs sent first),
+#                    every packet a conntrack hit, encapsulated
+#       The edge routes the backends (203.0.113.0/24) back out of its veth,
+#       so the encapsulated frames leave by XDP_TX like the reflector's.
+#       Counters prove the path: SYN: new_flows, lru_inserts and packets
+#       each grew by run_cnt; ACK: packets by run_cnt, and no new flow, no
+#       non-SYN miss, no insert.
+#
+#   [ROUNDS=3] [ONLY_VETH=1 (skip (a), (c))] scripts/bench-lb.sh [SECONDS per run, default 1]
+#
+# Needs root, build/ (make all build/lb_bench build/dns_blast). Restores
+# kernel.bpf_stats_enabled and removes its namespaces on every exit.
+set -uo pipefail
+
+SECS=${1:-1}
+ROUNDS=${ROUNDS:-3}
+[[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] && [ "$SECS" -le 20 ] &&
+	[[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 9 ] || {
+	echo "usage: [ROUNDS=1-9] $0 [SECONDS 1-20]" >&2
+	exit 2
+}
+RUN_ID=${RUN_ID:-bl$((RANDOM % 10000))}
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/../tests/e2e/lib.sh"
+cd "$ROOT" || exit 2
+# shellcheck source=tests/bench/bench_lib.sh
+. "$ROOT/tests/bench/bench_lib.sh"
+
+if [ -z "${ONLY_VETH:-}" ]; then
+	echo "# (a) and (c): BPF_PROG_TEST_RUN (build/lb_bench -r 10)"
+	"$BUILD/lb_bench" -r 10 || exit 1
+fi
+
+# bench_counter NAME: a counter of the one service (anyedgectl lb).
+bench_counter()
+{
+	"$BUILD/anyedgectl" -j -p "$PIN" lb | jq -r ".services[0].$1 // 0"
+}
+
+setup_two_ns || exit 1
+bench_setup || exit 1
+# The backends' next hop: the client veth (its XDP drops what arrives).
+in_ns "$NS_S" sysctl -qw net.ipv4.conf.all.forwarding=1 || exit 1
+ip -n "$NS_S" neigh add 192.0.2.1 lladdr "$MAC_C" dev "$IF_S" nud permanent || exit 1
+ip -n "$NS_S" route add 203.0.113.0/24 via 192.0.2.1 dev "$IF_S" || exit 1
+
+CONFIG=$TMP/lb.yaml
+cat >"$CONFIG" <<EOC || exit 1
+pin_path: $PIN
+interfaces:
+  - name: $IF_S
+    mode: auto
+lb:
+  seed: 00112233445566778899aabbccddeeff
+  source4: 192.0.2.0/24
+services:
+  - vip: 192.0.2.80
+    proto: tcp
+    port: 80
+    backends: [{address: 203.0.113.1}, {address: 203.0.113.2}, {address: 203.0.113.3}]
+EOC
+
+echo "# (b): real traffic over veth (native XDP frames), $ROUNDS rounds of ${SECS} s per path" \
+	"saturating the edge core, NAPI on CPU $SRV_CPU, generator on CPU $GEN_CPU"
+SYN_BASE=1000	# flows 0..999 are the ACK run's
+for _ in $(seq "$ROUNDS"); do
+	ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp || exit 1
+	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
+	bench_measure reflector - -k udp -x || exit 1
+	ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+
+	start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
+	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
+	bench_measure "lb_SYN" "new_flows lru_inserts packets" -k syn -x -V "$SYN_BASE" || exit 1
+	SYN_BASE=$((SYN_BASE + $(tail -n1 "$RESULTS" | cut -d' ' -f8)))
+	# The ACK flows' SYNs, 5 times over (a few may be dropped on the way).
+	in_ns "$NS_C" "$BUILD/dns_blast" -i "$IF_C" -d "$MAC_S" -k syn -x -n 5000 >/dev/null || exit 1
+	sleep 0.2
+	bench_measure "lb_ACK" "packets !new_flows !nonsyn_misses !lru_inserts" -k ack -x || exit 1
+	stop_daemon
+done
+
+bench_report

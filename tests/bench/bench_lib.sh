@@ -1,0 +1,173 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the benchmarks over veth (scripts/bench-dns.sh,
+# scripts/bench-lb.sh); source tests/e2e/lib.sh first, call setup_two_ns,
+# then bench_setup. Method (README "Performance", mode (b)):
+#
+#   dns_blast -x in the client namespace (on GEN_CPU) sends native XDP
+#   frames into ${P}c0; the server veth ${P}s0 runs the program under test
+#   in its NAPI thread, pinned to SRV_CPU; what it sends back (XDP_TX) is
+#   dropped by XDP on ${P}c0, whose NAPI runs on GEN_CPU. Per packet:
+#     prog ns  run_time_ns / run_cnt (kernel.bpf_stats_enabled=1): the XDP
+#              program alone
+#     cpu ns   the server NAPI thread's CPU time (schedstat) / packets: what
+#              the server core spends per packet, receive and XDP_TX
+#              included, like a NIC queue's core
+#   and counters prove that every packet took the timed path.
+#
+# The caller defines bench_counter NAME (prints a counter's value) and sets
+# SECS; bench_measure appends one line per run to $RESULTS and
+# bench_report prints the medians over the rounds, the first path being the
+# yardstick (x refl).
+
+# shellcheck disable=SC2034 # used by the scripts that source this
+SRV_CPU=1
+GEN_CPU=0
+[ "$(nproc)" -ge 2 ] || { SRV_CPU=0; GEN_CPU=0; }
+RESULTS=$TMP/results
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+
+bench_cleanup()
+{
+	sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+	cleanup
+}
+
+# NAPI threads of interface $1 (veth: one per queue).
+napi_tids()
+{
+	ps -eLo tid=,comm= | awk -v p="napi/$1-" 'index($2, p) == 1 { print $1 }'
+}
+
+# Threaded NAPI on $1 (in namespace $2), pinned to CPU $3. Threads are
+# re-created on every XDP attach/detach: call after each.
+napi_pin()
+{
+	local tid
+
+	ip netns exec "$2" sh -c "echo 1 > /sys/class/net/$1/threaded" || return 1
+	sleep 0.2
+	for tid in $(napi_tids "$1"); do
+		taskset -p -c "$3" "$tid" >/dev/null || return 1
+	done
+}
+
+# CPU time (ns) of the server veth's NAPI threads so far.
+napi_ns()
+{
+	local tid sum=0 t
+
+	for tid in $(napi_tids "$IF_S"); do
+		read -r t _ <"/proc/$tid/schedstat" || continue
+		sum=$((sum + t))
+	done
+	echo "$sum"
+}
+
+# run_time_ns and run_cnt of the XDP program on the server veth.
+prog_stats()
+{
+	local id
+
+	id=$(ip -n "$NS_S" -j link show dev "$IF_S" | jq -r '.[0].xdp.prog.id // empty')
+	[ -n "$id" ] || { echo "0 0"; return 1; }
+	bpftool -j prog show id "$id" | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
+}
+
+# bench_setup: stats on, the client veth dropping what comes back (XDP, NAPI
+# on GEN_CPU); MAC_S the server veth's address (the frames' destination).
+bench_setup()
+{
+	trap bench_cleanup EXIT
+	: >"$RESULTS"
+	MAC_S=$(ip -n "$NS_S" -j link show dev "$IF_S" | jq -r '.[0].address')
+	# shellcheck disable=SC2034
+	MAC_C=$(ip -n "$NS_C" -j link show dev "$IF_C" | jq -r '.[0].address')
+	sysctl -qw kernel.bpf_stats_enabled=1 || return 1
+	ip -n "$NS_C" link set dev "$IF_C" xdpdrv off
+	ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$BUILD/xdp_drop.bpf.o" sec xdp || return 1
+	napi_pin "$IF_C" "$NS_C" "$GEN_CPU"
+}
+
+# bench_measure LABEL PROOFS DNS_BLAST_ARG...: one run of dns_blast (-i, -t
+# and -d given here), one result line. PROOFS: counter names (see
+# bench_counter) whose growth must equal the program's run count (within
+# 0.1%: a few stack packets, IPv6 ND and such, also run it), or !NAME for
+# one that must not grow; "-" for none.
+bench_measure()
+{
+	local label=$1 proofs=$2 name c0=() line out sent n0 n1 p0 p1 i=0 c
+
+	shift 2
+	[ "$proofs" = - ] && proofs=
+	for name in $proofs; do
+		c0+=("$(bench_counter "${name#!}")")
+	done
+	n0=$(napi_ns)
+	p0=$(prog_stats) || return 1
+	out=$(in_ns "$NS_C" taskset -c "$GEN_CPU" "$BUILD/dns_blast" -i "$IF_C" -t "$SECS" \
+		-d "$MAC_S" "$@") || return 1
+	sleep 0.3
+	n1=$(napi_ns)
+	p1=$(prog_stats) || return 1
+	sent=${out#sent }
+	line="$label $p0 $p1 $n0 $n1 ${sent%% *}"
+	for name in $proofs; do
+		c=$(bench_counter "${name#!}")
+		line+=" $name=$((c - c0[i]))"
+		i=$((i + 1))
+	done
+	echo "$line" >>"$RESULTS"
+}
+
+# bench_report: medians over the rounds, per path in the order first seen.
+bench_report()
+{
+	awk '
+function median(list,    v, n, i, j, t) {
+	n = split(list, v, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return v[int((n + 1) / 2)]
+}
+{
+	label = $1; rt = $4 - $2; rc = $5 - $3; napi = $7 - $6; sent = $8
+	if (!(label in seen)) { order[++np] = label; seen[label] = 1; nk[label] = NF - 8 }
+	if (rc <= 0) { printf "%s: the program saw no packets\n", label; bad = 1; next }
+	progs[label] = progs[label] " " rt / rc
+	cpus[label] = cpus[label] " " napi / rc
+	pkts[label] += rc
+	sents[label] += sent
+	# The veth ring may drop some of what was sent when the server falls
+	# behind; run_cnt may exceed a counter by a few stack packets.
+	for (k = 9; k <= NF; k++) {
+		split($k, kv, "=")
+		name = kv[1]; d = kv[2] + 0
+		key = label SUBSEP (k - 8)
+		names[key] = name; got[key] += d
+		if (substr(name, 1, 1) == "!") {
+			if (d != 0) { bad = 1; wrong[label] = " WRONG PATH" }
+		} else if (d > rc || rc - d > rc / 1000) {
+			bad = 1; wrong[label] = " WRONG PATH"
+		}
+	}
+}
+END {
+	printf "medians of %d rounds\n", NR / np
+	printf "%-10s %9s %9s %8s %6s %8s %6s  %s\n", "path", "sent", "run_cnt", "prog ns", "x refl",
+	       "cpu ns", "x refl", "counters grown (all run_cnt, !: none)"
+	for (i = 1; i <= np; i++) {
+		l = order[i]; p = median(progs[l]); c = median(cpus[l])
+		if (i == 1) { rp = p; rcpu = c }
+		pr = ""
+		for (k = 1; k <= nk[l]; k++)
+			pr = pr sprintf("%s%s +%d", k > 1 ? ", " : "", names[l SUBSEP k], got[l SUBSEP k])
+		if (pr == "")
+			pr = "-"
+		printf "%-10s %9d %9d %8.0f %6.2f %8.0f %6.2f  %s%s\n", l, sents[l], pkts[l], p, p / rp, c,
+		       c / rcpu, pr, wrong[l]
+	}
+	exit bad
+}' "$RESULTS"
+}
