@@ -6,7 +6,8 @@
  *   parse L2 (VLANs) -> parse L3 -> destination a VIP?
  *     no  -> XDP_PASS (not_vip)
  *     service VIP (TCP, UDP, ICMP errors) -> bpf/lb.h: Maglev + conntrack,
- *         encapsulated to a backend (XDP_TX / redirect)
+ *         encapsulated to a backend (XDP_TX / redirect), counted per service
+ *     (every other packet to a VIP is counted per VIP: edge_vip_stats)
  *     UDP/53 to a DNS VIP -> answer in place, XDP_TX (or pass to fallback)
  *     anything else to a VIP -> XDP_PASS, counted by reason
  *
@@ -48,6 +49,25 @@ static __always_inline int edge_action(int reason)
 	}
 }
 
+/*
+ * Per-VIP packets, per CPU (no atomics): every packet to a VIP that the load
+ * balancer did not forward (those are in edge_lb_svc_stats), so a VIP's
+ * traffic is this plus its services' packets, each packet counted once.
+ * A global function called at the one exit (verifier: inlined, or called
+ * before the DNS stage, it pushed edge_xdp past the 1M-instruction limit:
+ * every path through the DNS stage was explored once more; this way 429k).
+ */
+__noinline int edge_vip_count(__u32 id, __u64 bytes)
+{
+	struct edge_vip_counters *c = bpf_map_lookup_elem(&edge_vip_stats, &id);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+	return 0;
+}
+
 static __always_inline int edge_vip_path(struct xdp_md *ctx, struct edge_pkt *p,
 					 const struct edge_vip *vip)
 {
@@ -79,6 +99,7 @@ int edge_xdp(struct xdp_md *ctx)
 	__u64 bytes = ctx->data_end - ctx->data;
 	struct edge_pkt p = {};
 	struct edge_vip *vip;
+	__u32 vip_id = EDGE_MAX_VIPS; /* none: not a VIP */
 	int r;
 
 	r = parse_eth(ctx, &p);
@@ -92,6 +113,7 @@ int edge_xdp(struct xdp_md *ctx)
 		r = EDGE_R_not_vip;
 		goto out;
 	}
+	vip_id = vip->vip_id;
 	if (vip->flags & EDGE_VIP_F_LB) {
 		r = edge_lb_path(ctx, &p);
 		if (r != EDGE_CONTINUE)
@@ -99,6 +121,8 @@ int edge_xdp(struct xdp_md *ctx)
 	}
 	r = edge_vip_path(ctx, &p, vip);
 out:
+	if (vip_id < EDGE_MAX_VIPS && r != EDGE_R_lb_tx && r != EDGE_R_lb_redirect)
+		edge_vip_count(vip_id, bytes); /* forwarded ones: per service */
 	return edge_verdict(edge_action(r), r, bytes);
 }
 

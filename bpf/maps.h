@@ -29,6 +29,14 @@ struct {
 	__type(value, struct edge_vip);
 } edge_vips SEC(".maps");
 
+/* Per VIP, per CPU: packets the load balancer did not take (anyedge.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EDGE_MAX_VIPS);
+	__type(key, __u32);
+	__type(value, struct edge_vip_counters);
+} edge_vip_stats SEC(".maps");
+
 /* GeoDNS: see include/anyedge.h for what each holds. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

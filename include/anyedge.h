@@ -141,6 +141,21 @@ struct edge_vip {
 _Static_assert(sizeof(struct edge_vip) == 8, "edge_vip size");
 
 /*
+ * Per VIP (edge_vip.vip_id), per CPU: the packets to it that the load
+ * balancer did not forward (DNS answered or passed, ICMP, no service on
+ * that port, no backend...); what it forwarded is counted per service
+ * (edge_lb_svc_stats .packets/.bytes). A VIP's traffic is the sum of both;
+ * the daemon watches it per anycast prefix while it drains, and zeroes an
+ * entry when another VIP gets its id. Bytes as received.
+ */
+#define EDGE_MAP_VIP_STATS "edge_vip_stats"
+struct edge_vip_counters {
+	__u64 packets;
+	__u64 bytes;
+};
+_Static_assert(sizeof(struct edge_vip_counters) == 16, "edge_vip_counters size");
+
+/*
  * GeoDNS data, compiled by the daemon from the config:
  *
  *   edge_dns_names  name hash -> struct edge_dns_name (policies per type)

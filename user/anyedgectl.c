@@ -5,6 +5,7 @@
  * user/control.h), with human output or -j JSON. Statistics fall back to
  * the pinned maps, so they work while the daemon is down.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -63,7 +64,11 @@ struct ctl_cmd {
 
 static int stats_pinned(struct ctl *c, int argc, char **argv)
 {
+	struct edge_vip_traffic *vips = NULL;
+	struct edge_vip_maps vm;
 	struct edge_stats st;
+	char err[PATH_MAX + 64];
+	size_t n_vips = 0;
 	int fd, ret;
 
 	(void)argv;
@@ -83,7 +88,19 @@ static int stats_pinned(struct ctl *c, int argc, char **argv)
 		pr_warn("reading %s/%s: %s\n", c->pin_path, EDGE_MAP_STATS, strerror(-ret));
 		return ret;
 	}
-	edge_stats_print(stdout, &st, c->json);
+	/* Per VIP: maps an older anyedged did not have are left out, with a word why. */
+	ret = edge_vip_maps_open_pinned(c->pin_path, &vm, err, sizeof(err));
+	if (!ret) {
+		ret = edge_vip_traffic_read(&vm, &vips, &n_vips);
+		if (ret)
+			snprintf(err, sizeof(err), "reading the per-VIP counters: %s",
+				 strerror(-ret));
+		edge_vip_maps_close(&vm);
+	}
+	if (ret)
+		pr_warn("%s; no per-VIP counters\n", err);
+	edge_stats_print(stdout, &st, ret ? NULL : vips, n_vips, c->json);
+	free(vips);
 	return 0;
 }
 
@@ -459,8 +476,11 @@ static void print_anycast(struct json_object *arr)
 			printf("; override %s", jstr(p, "override"));
 		if (jbool(p, "guarded"))
 			printf("; GUARD");
-		printf("; %lld transitions, %lld flaps\n", (long long)jint(p, "transitions"),
+		printf("; %lld transitions, %lld flaps", (long long)jint(p, "transitions"),
 		       (long long)jint(p, "flaps"));
+		if (jget(p, "vip_packets"))
+			printf("; %lld packets to its VIPs", (long long)jint(p, "vip_packets"));
+		printf("\n");
 	}
 }
 
@@ -483,6 +503,29 @@ static void print_health(struct json_object *h)
 			printf(" (%s)", jstr(c, "last_error"));
 		printf(", %.1f ms, %lld runs, %lld failures\n", jint(c, "latency_us") / 1000.0,
 		       (long long)jint(c, "runs"), (long long)jint(c, "failures"));
+	}
+}
+
+/* status "vips" (user/daemon.c): traffic per VIP and the prefix it is in. */
+static void print_vips(struct json_object *arr)
+{
+	struct json_object *v;
+	size_t i, n = jlen(arr);
+
+	printf("VIPs:\n");
+	if (!n)
+		printf("  none\n");
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		printf("  %-26s %-7s %-20s %12lld packets %14lld bytes (%lld forwarded)\n",
+		       jstr(v, "vip"),
+		       jbool(v, "dns") && jbool(v, "lb") ? "dns+lb"
+		       : jbool(v, "lb")			  ? "lb"
+		       : jbool(v, "dns")		  ? "dns"
+							  : "-",
+		       *jstr(v, "prefix") ? jstr(v, "prefix") : "(no prefix)",
+		       (long long)jint(v, "packets"), (long long)jint(v, "bytes"),
+		       (long long)jint(v, "lb_packets"));
 	}
 }
 
@@ -531,6 +574,8 @@ static void print_status(struct json_object *d)
 			continue;
 		if (!strcmp(key, "anycast") && json_object_is_type(val, json_type_array))
 			print_anycast(val);
+		else if (!strcmp(key, "vips") && json_object_is_type(val, json_type_array))
+			print_vips(val);
 		else if (!strcmp(key, "health") && json_object_is_type(val, json_type_object))
 			print_health(val);
 		else
@@ -650,6 +695,39 @@ static int cmd_daemon(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* The daemon's "vips" list (cmd_stats in daemon.c); NULL when it has none. */
+static struct edge_vip_traffic *vips_from_json(struct json_object *arr, size_t *n)
+{
+	struct edge_vip_traffic *v;
+	struct json_object *o;
+	size_t i, len = jlen(arr);
+
+	*n = 0;
+	if (!json_object_is_type(arr, json_type_array))
+		return NULL;
+	v = calloc(len ? len : 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		struct edge_vip_traffic *t = &v[*n];
+
+		o = json_object_array_get_idx(arr, i);
+		if (inet_pton(AF_INET, jstr(o, "vip"), &t->vip.addr[3]) == 1)
+			t->vip.addr[2] = htonl(0xffff);
+		else if (inet_pton(AF_INET6, jstr(o, "vip"), t->vip.addr) != 1)
+			continue;
+		t->id = jint(o, "id");
+		t->flags = (jbool(o, "dns") ? EDGE_VIP_F_DNS : 0) |
+			   (jbool(o, "lb") ? EDGE_VIP_F_LB : 0);
+		t->packets = jint(o, "packets");
+		t->bytes = jint(o, "bytes");
+		t->lb_packets = jint(o, "lb_packets");
+		t->lb_bytes = jint(o, "lb_bytes");
+		(*n)++;
+	}
+	return v;
+}
+
 /*
  * stats: from the daemon; from the pinned maps when -p is given or no
  * daemon answers (so it works while anyedged is down).
@@ -657,8 +735,9 @@ static int cmd_daemon(struct ctl *c, int argc, char **argv)
 static int cmd_stats(struct ctl *c, int argc, char **argv)
 {
 	struct json_object *data, *v;
+	struct edge_vip_traffic *vips;
 	struct edge_stats st = {};
-	size_t i;
+	size_t i, n_vips;
 	int fd, ret;
 
 	if (argc > 1) {
@@ -678,8 +757,10 @@ static int cmd_stats(struct ctl *c, int argc, char **argv)
 		if (json_object_object_get_ex(data, edge_stat_fields[i].name, &v))
 			*(__u64 *)((char *)&st + edge_stat_fields[i].off) =
 				(__u64)json_object_get_int64(v);
+	vips = vips_from_json(jget(data, "vips"), &n_vips);
 	json_object_put(data);
-	edge_stats_print(stdout, &st, c->json);
+	edge_stats_print(stdout, &st, vips, n_vips, c->json);
+	free(vips);
 	return 0;
 }
 

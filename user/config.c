@@ -3819,3 +3819,21 @@ void edge_config_free(struct edge_config *cfg)
 	free(cfg->services);
 	memset(cfg, 0, sizeof(*cfg));
 }
+
+bool edge_cfg_prefix_contains(const struct edge_cfg_anycast *ac, const struct edge_vip_key *vip)
+{
+	static const __u8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const __u8 *a = (const __u8 *)vip->addr;
+	unsigned int bits = ac->len, full = bits / 8;
+
+	if (ac->family == AF_INET) {
+		if (memcmp(a, mapped, 12) || bits > 32)
+			return false;
+		a += 12;
+	} else if (ac->family != AF_INET6 || !memcmp(a, mapped, 12) || bits > 128) {
+		return false;
+	}
+	if (memcmp(a, ac->addr, full))
+		return false;
+	return !(bits % 8) || !((a[full] ^ ac->addr[full]) & (__u8)(0xff << (8 - bits % 8)));
+}

@@ -295,6 +295,9 @@ struct edge_cfg_anycast {
 	int line;
 };
 
+/* Is the VIP (IPv4 as ::ffff:a.b.c.d) inside the anycast prefix? */
+bool edge_cfg_prefix_contains(const struct edge_cfg_anycast *ac, const struct edge_vip_key *vip);
+
 /* control: and metrics: (the daemon's control socket and Prometheus endpoint). */
 #define EDGE_CTL_SOCKET_DEFAULT "/run/anyedge/anyedged.sock"
 #define EDGE_CFG_SOCKET_LEN	108 /* sun_path */

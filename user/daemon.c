@@ -282,6 +282,65 @@ static struct json_object *pools_json(const struct edged *d)
 	return arr;
 }
 
+int edged_vip_traffic(const struct edged *d, struct edge_vip_traffic **v, size_t *n)
+{
+	struct edge_vip_maps m = {
+		.vips = edge_dp_map_fd(&d->dp, EDGE_MAP_VIPS),
+		.vip_stats = edge_dp_map_fd(&d->dp, EDGE_MAP_VIP_STATS),
+		.lb_services = edge_dp_map_fd(&d->dp, EDGE_MAP_LB_SERVICES),
+		.lb_svc_stats = edge_dp_map_fd(&d->dp, EDGE_MAP_LB_SVC_STATS),
+	};
+
+	if (m.vips < 0 || m.vip_stats < 0)
+		return -ENOENT;
+	return edge_vip_traffic_read(&m, v, n);
+}
+
+const struct edge_cfg_anycast *edged_vip_prefix(const struct edged *d,
+						const struct edge_vip_key *vip)
+{
+	const struct edge_cfg_anycast *best = NULL;
+	size_t i;
+
+	for (i = 0; i < d->cfg.n_anycast; i++)
+		if (edge_cfg_prefix_contains(&d->cfg.anycast[i], vip) &&
+		    (!best || d->cfg.anycast[i].len > best->len))
+			best = &d->cfg.anycast[i];
+	return best;
+}
+
+/* Per VIP: address, kinds, the anycast prefix it is in ("" if none), traffic. */
+static struct json_object *vips_json(const struct edged *d)
+{
+	struct json_object *arr = json_object_new_array(), *o;
+	const struct edge_cfg_anycast *ac;
+	struct edge_vip_traffic *v;
+	char a[INET6_ADDRSTRLEN];
+	size_t i, n;
+
+	if (!arr || edged_vip_traffic(d, &v, &n))
+		return arr;
+	for (i = 0; i < n; i++) {
+		o = json_object_new_object();
+		if (!o)
+			break;
+		edge_vip_str(&v[i].vip, a, sizeof(a));
+		ac = edged_vip_prefix(d, &v[i].vip);
+		add_str(o, "vip", a);
+		add_int(o, "id", v[i].id);
+		json_object_object_add(o, "dns", json_object_new_boolean(v[i].flags & EDGE_VIP_F_DNS));
+		json_object_object_add(o, "lb", json_object_new_boolean(v[i].flags & EDGE_VIP_F_LB));
+		add_str(o, "prefix", ac ? ac->prefix : "");
+		add_int(o, "packets", (int64_t)v[i].packets);
+		add_int(o, "bytes", (int64_t)v[i].bytes);
+		add_int(o, "lb_packets", (int64_t)v[i].lb_packets);
+		add_int(o, "lb_bytes", (int64_t)v[i].lb_bytes);
+		json_object_array_add(arr, o);
+	}
+	free(v);
+	return arr;
+}
+
 static int cmd_status(void *arg, const struct edge_ctl_req *req, struct json_object **data,
 		      char *err, size_t errlen)
 {
@@ -323,6 +382,7 @@ static int cmd_status(void *arg, const struct edge_ctl_req *req, struct json_obj
 	json_object_object_add(o, "pools", pools_json(d));
 	json_object_object_add(o, "overrides", overrides_json(d));
 	json_object_object_add(o, "drained", drained_json(d));
+	json_object_object_add(o, "vips", vips_json(d));
 	edge_ctl_status_sections(d->ctl, o);
 	*data = o;
 	return 0;
@@ -348,6 +408,7 @@ static int cmd_stats(void *arg, const struct edge_ctl_req *req, struct json_obje
 		return -ENOMEM;
 	for (i = 0; i < edge_stat_nfields; i++)
 		add_int(o, edge_stat_fields[i].name, (int64_t)edge_stat_get(&st, i));
+	json_object_object_add(o, "vips", vips_json(d));
 	*data = o;
 	return 0;
 }
@@ -701,6 +762,33 @@ out:
 	free(bm);
 }
 
+/* Per VIP, every packet to it (the load balancer's forwarded ones included). */
+static void metrics_vips(struct edged *d, FILE *f)
+{
+	struct edge_vip_traffic *v;
+	char a[INET6_ADDRSTRLEN];
+	size_t i, n;
+
+	if (edged_vip_traffic(d, &v, &n))
+		return;
+	fprintf(f, "# HELP anyedge_vip_packets_total Packets to the VIP (answered, forwarded, "
+		   "passed or dropped).\n"
+		   "# TYPE anyedge_vip_packets_total counter\n");
+	for (i = 0; i < n; i++) {
+		edge_vip_str(&v[i].vip, a, sizeof(a));
+		fprintf(f, "anyedge_vip_packets_total{vip=\"%s\"} %llu\n", a,
+			(unsigned long long)v[i].packets);
+	}
+	fprintf(f, "# HELP anyedge_vip_bytes_total Bytes to the VIP, as received.\n"
+		   "# TYPE anyedge_vip_bytes_total counter\n");
+	for (i = 0; i < n; i++) {
+		edge_vip_str(&v[i].vip, a, sizeof(a));
+		fprintf(f, "anyedge_vip_bytes_total{vip=\"%s\"} %llu\n", a,
+			(unsigned long long)v[i].bytes);
+	}
+	free(v);
+}
+
 static void metrics_daemon(void *arg, FILE *f)
 {
 	struct edged *d = arg;
@@ -737,6 +825,7 @@ static void metrics_daemon(void *arg, FILE *f)
 	for (i = 0; i < d->n_overrides; i++)
 		fprintf(f, "anyedge_route_override{prefix=\"%s\",mode=\"%s\"} 1\n",
 			d->overrides[i].prefix, edged_override_str(d->overrides[i].mode));
+	metrics_vips(d, f);
 	metrics_lb(d, f);
 	fprintf(f,
 		"# HELP anyedge_backends_drained Backends drained by hand.\n"

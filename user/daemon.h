@@ -109,6 +109,17 @@ void edged_apply_drains(const struct edged *d, struct edge_config *cfg);
 int edged_drain_set(struct edged *d, const char *backend, bool drain);
 
 /*
+ * Every VIP of the data path with its traffic (user/stats.h: its own
+ * counters plus its services' forwarded packets); *v (free() it) gets *n
+ * entries. 0 or -errno.
+ */
+struct edge_vip_traffic;
+int edged_vip_traffic(const struct edged *d, struct edge_vip_traffic **v, size_t *n);
+/* The anycast prefix of d->cfg holding the VIP (the longest), or NULL. */
+const struct edge_cfg_anycast *edged_vip_prefix(const struct edged *d,
+						const struct edge_vip_key *vip);
+
+/*
  * Register the built-in control commands (status, stats, pools, pool,
  * backends, drain, undrain, announce, withdraw, auto) and metrics
  * providers on d->ctl and d->metrics. 0 or -errno.

@@ -37,6 +37,7 @@
 #include "loader.h"
 #include "log.h"
 #include "maglev.h"
+#include "stats.h"
 
 struct lb_be_slot {
 	bool used;
@@ -215,20 +216,6 @@ static int write_config(struct edge_dp *dp, const struct edge_lb_state *st,
 }
 
 /* Zero the per-CPU counters of a (re)used id. */
-static void zero_counters(int fd, __u32 id)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	void *z;
-
-	if (ncpu <= 0)
-		return;
-	z = calloc(ncpu, sizeof(struct edge_lb_counters));
-	if (!z)
-		return;
-	bpf_map_update_elem(fd, &id, z, BPF_ANY);
-	free(z);
-}
-
 static int write_backend(struct edge_dp *dp, const struct edge_lb_state *st, __u32 id)
 {
 	const struct lb_be_slot *s = &st->be[id];
@@ -485,7 +472,8 @@ int edge_lb_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 			bpf_map_delete_elem(tfd, &id);
 		}
 		if (svc_taken[id] && !st->svc[id].used)
-			zero_counters(bpf_map__fd(dp->skel->maps.edge_lb_svc_stats), id);
+			edge_percpu_zero(bpf_map__fd(dp->skel->maps.edge_lb_svc_stats), id,
+					 sizeof(struct edge_lb_counters));
 		st->svc[id].used = svc_taken[id];
 	}
 	for (i = 0; i < cfg->n_services; i++) {
@@ -499,8 +487,8 @@ int edge_lb_sync(struct edge_dp *dp, const struct edge_config *cfg, char *err, s
 			b->gen = (__u16)(b->gen + 1) ? b->gen + 1 : 1;
 			b->svc = cur[i].id;
 			b->addr = cfg->services[i].backends[j].addr;
-			zero_counters(bpf_map__fd(dp->skel->maps.edge_lb_be_stats),
-				      cur[i].be_ids[j]);
+			edge_percpu_zero(bpf_map__fd(dp->skel->maps.edge_lb_be_stats),
+					 cur[i].be_ids[j], sizeof(struct edge_lb_counters));
 		}
 	}
 	/* Backends that stay or come first; the ones that go after the tables. */
@@ -632,26 +620,7 @@ size_t edge_lb_ids(const struct edge_dp *dp, bool backends, __u32 *ids, size_t m
 
 int edge_lb_counters_read(int map_fd, __u32 id, struct edge_lb_counters *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), c, f;
-	struct edge_lb_counters *percpu;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	percpu = calloc(ncpu, sizeof(*percpu));
-	if (!percpu)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(map_fd, &id, percpu)) {
-		int e = -errno;
-
-		free(percpu);
-		return e;
-	}
-	memset(out, 0, sizeof(*out));
-	for (c = 0; c < ncpu; c++)
-		for (f = 0; f < EDGE_LB_NCOUNTERS; f++)
-			((__u64 *)out)[f] += ((__u64 *)&percpu[c])[f];
-	free(percpu);
-	return 0;
+	return edge_percpu_sum(map_fd, id, (__u64 *)out, EDGE_LB_NCOUNTERS);
 }
 
 static const struct lb_svc_cur *cur_svc(const struct edge_dp *dp, size_t svc)

@@ -21,6 +21,7 @@
 #include "dns_compile.h"
 #include "loader.h"
 #include "log.h"
+#include "stats.h"
 
 #define VERIFIER_LOG_SIZE (4u << 20)
 #define VERIFIER_TAIL_LINES 25
@@ -310,8 +311,12 @@ static int sync_vips(struct edge_dp *dp, const struct edge_config *cfg, char *er
 		return -ENOMEM;
 	/* Upsert first, delete after: a kept key is never missing. */
 	for (i = 0; i < cfg->n_vips && !ret; i++) {
-		struct edge_vip v = { .flags = cfg->vips[i].flags, .vip_id = i };
+		struct edge_vip v = { .flags = cfg->vips[i].flags, .vip_id = i }, old;
 
+		/* A VIP new at index i (or moved there): its counters start from zero. */
+		if (bpf_map_lookup_elem(fd, &cfg->vips[i].key, &old) || old.vip_id != i)
+			edge_percpu_zero(bpf_map__fd(dp->skel->maps.edge_vip_stats), i,
+					 sizeof(struct edge_vip_counters));
 		ret = update(fd, &cfg->vips[i].key, &v, EDGE_MAP_VIPS, err, errlen);
 		keys[i] = cfg->vips[i].key;
 	}

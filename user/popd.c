@@ -417,16 +417,28 @@ void edged_pop_overrides_changed(struct edged *d)
 		evaluate(d->pop);
 }
 
-/* Packets to our VIPs so far: everything but what is not for a VIP. */
-static int vip_packets(struct edged *d, __u64 *out)
+/*
+ * Packets so far to the VIPs inside the prefixes marked in sel (indexes of
+ * pp->pfx): their own counters plus what their services forwarded. Traffic
+ * to a VIP of another prefix, or of none, is not counted.
+ */
+static int prefix_packets(struct edged_pop *pp, const bool *sel, __u64 *out)
 {
-	struct edge_stats st;
+	struct edge_vip_traffic *v;
+	size_t i, j, n;
 	int ret;
 
-	ret = edge_stats_read(edge_dp_stats_fd(&d->dp), &st);
+	ret = edged_vip_traffic(pp->d, &v, &n);
 	if (ret)
 		return ret;
-	*out = st.packets - st.reason_not_vip - st.reason_not_ip;
+	*out = 0;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < pp->n_pfx; j++)
+			if (sel[j] && edge_cfg_prefix_contains(&pp->pfx[j].ac, &v[i].vip)) {
+				*out += v[i].packets;
+				break;
+			}
+	free(v);
 	return 0;
 }
 
@@ -441,29 +453,50 @@ static void settle(struct edged_pop *pp, __u64 ms)
 }
 
 /*
- * Run the loop until the VIP packet rate is at most rate_pps, at most ms.
- * Returns the last rate measured.
+ * Run the loop until the packet rate to the VIPs of the prefixes in sel is
+ * at most rate_pps, at most ms. *rate gets the last rate measured; true
+ * when it fell that low (false: timeout, or the counters were unreadable).
  */
-static __u64 wait_rate(struct edged_pop *pp, unsigned long long rate_pps, __u64 ms)
+static bool wait_rate(struct edged_pop *pp, const bool *sel, unsigned long long rate_pps,
+		      __u64 ms, __u64 *rate)
 {
-	__u64 end = edge_now_ms() + ms, t0, t1, p0, p1, rate = 0;
+	__u64 end = edge_now_ms() + ms, t0, t1, p0, p1;
+	int ret;
 
-	if (vip_packets(pp->d, &p0))
-		return 0;
+	*rate = 0;
+	ret = prefix_packets(pp, sel, &p0);
+	if (ret) {
+		pr_warn("drain: cannot read the VIP counters: %s; not waiting\n", strerror(-ret));
+		return false;
+	}
 	t0 = edge_now_ms();
 	while (edge_now_ms() < end) {
 		while (edge_now_ms() < t0 + RATE_STEP_MS)
 			edge_loop_run_once(pp->d->loop, RATE_STEP_MS);
-		if (vip_packets(pp->d, &p1))
-			return 0;
+		if (prefix_packets(pp, sel, &p1))
+			return false;
 		t1 = edge_now_ms();
-		rate = (p1 - p0) * 1000 / (t1 - t0 ? t1 - t0 : 1);
-		if (rate <= rate_pps)
-			return rate;
+		/* A counter zeroed under us (a VIP's id reused) is no traffic. */
+		*rate = p1 >= p0 ? (p1 - p0) * 1000 / (t1 - t0 ? t1 - t0 : 1) : 0;
+		if (*rate <= rate_pps)
+			return true;
 		p0 = p1;
 		t0 = t1;
 	}
-	return rate;
+	return false;
+}
+
+/* "192.0.2.54/32 192.0.2.80/32": the prefixes in sel, for the log. */
+static const char *sel_str(const struct edged_pop *pp, const bool *sel, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < pp->n_pfx && len < size; i++)
+		if (sel[i])
+			len += snprintf(buf + len, size - len, "%s%s", len ? " " : "",
+					pp->pfx[i].ac.prefix);
+	return buf;
 }
 
 void edged_pop_shutdown(struct edged *d)
@@ -471,7 +504,8 @@ void edged_pop_shutdown(struct edged *d)
 	struct edged_pop *pp = d->pop;
 	const struct edge_cfg_route *rc = &d->cfg.route;
 	__u64 now, t0, rate;
-	bool any = false;
+	char names[512];
+	bool any = false, low, *sel;
 	size_t i;
 
 	if (!pp || !pp->n_pfx)
@@ -480,43 +514,55 @@ void edged_pop_shutdown(struct edged *d)
 		pr_info("handed over: leaving every prefix as it is to the successor\n");
 		return;
 	}
+	sel = calloc(pp->n_pfx, sizeof(*sel));
+	if (!sel)
+		pr_warn("shutdown: out of memory; withdrawing without draining or waiting\n");
 	edge_loop_resume(d->loop);
 	edge_loop_timer_del(d->loop, pp->tick); /* no more health decisions */
 	pp->tick = NULL;
 	edge_loop_timer_del(d->loop, pp->hold_timer);
 	pp->hold_timer = NULL;
 	t0 = edge_now_ms();
-	if (rc->drain_community) {
+	if (rc->drain_community && sel) {
 		now = edge_now_ms();
 		for (i = 0; i < pp->n_pfx; i++) {
 			if (!edge_pop_drain(&pp->pfx[i].pop, now))
 				continue;
-			any = true;
+			any = sel[i] = true;
 			edge_route_want(pp->route, pp->pfx[i].ac.prefix, EDGE_ROUTE_DRAIN);
 		}
 		if (any) {
 			settle(pp, SETTLE_MS);
-			rate = wait_rate(pp, rc->drain_rate_pps, rc->drain_timeout_ms);
-			pr_info("drain: VIP packet rate %llu/s after %llu ms (GRACEFUL_SHUTDOWN)\n",
-				(unsigned long long)rate,
-				(unsigned long long)(edge_now_ms() - t0));
+			/* Only the draining prefixes' VIPs: others' traffic must not hold it. */
+			low = wait_rate(pp, sel, rc->drain_rate_pps, rc->drain_timeout_ms, &rate);
+			pr_info("drain: %s: VIP packet rate %llu/s after %llu ms (GRACEFUL_SHUTDOWN): "
+				"%s\n",
+				sel_str(pp, sel, names, sizeof(names)), (unsigned long long)rate,
+				(unsigned long long)(edge_now_ms() - t0),
+				low ? "at most drain.rate_pps" : "drain timeout");
 		}
 	}
 	now = edge_now_ms();
 	any = false;
 	for (i = 0; i < pp->n_pfx; i++) {
+		if (sel)
+			sel[i] = false;
 		if (!edge_pop_withdraw_final(&pp->pfx[i].pop, "shut down", now))
 			continue;
 		any = true;
+		if (sel)
+			sel[i] = true;
 		edge_route_want(pp->route, pp->pfx[i].ac.prefix, EDGE_ROUTE_WITHDRAW);
 		pr_info("prefix %s: withdrawn (shutting down)\n", pp->pfx[i].ac.prefix);
 	}
 	settle(pp, SETTLE_MS);
-	if (any) {
-		rate = wait_rate(pp, rc->drain_rate_pps, rc->drain_timeout_ms);
-		pr_info("withdrawn: VIP packet rate %llu/s, %llu ms after the shutdown began\n",
-			(unsigned long long)rate, (unsigned long long)(edge_now_ms() - t0));
+	if (any && sel) {
+		low = wait_rate(pp, sel, rc->drain_rate_pps, rc->drain_timeout_ms, &rate);
+		pr_info("withdrawn: %s: VIP packet rate %llu/s, %llu ms after the shutdown began%s\n",
+			sel_str(pp, sel, names, sizeof(names)), (unsigned long long)rate,
+			(unsigned long long)(edge_now_ms() - t0), low ? "" : " (drain timeout)");
 	}
+	free(sel);
 }
 
 void edged_pop_free(struct edged *d)
@@ -672,13 +718,21 @@ static int status_anycast(void *arg, struct json_object **out)
 	struct edged *d = arg;
 	struct edged_prefix_status st;
 	struct json_object *arr = json_object_new_array(), *o;
-	size_t i;
+	struct edge_vip_traffic *v = NULL;
+	size_t i, j, n = 0;
+	__u64 packets;
 
 	if (!arr)
 		return -ENOMEM;
+	if (edged_vip_traffic(d, &v, &n))
+		n = 0;
 	for (i = 0; i < edged_prefix_count(d); i++) {
 		if (edged_prefix_get(d, i, &st))
 			continue;
+		/* What the drain watches: packets to the VIPs inside the prefix. */
+		for (j = packets = 0; j < n; j++)
+			if (edge_cfg_prefix_contains(&d->pop->pfx[i].ac, &v[j].vip))
+				packets += v[j].packets;
 		o = json_object_new_object();
 		if (!o)
 			break;
@@ -696,8 +750,10 @@ static int status_anycast(void *arg, struct json_object **out)
 		json_object_object_add(o, "since_ms", json_object_new_int64(st.since_ms));
 		json_object_object_add(o, "transitions", json_object_new_int64(st.transitions));
 		json_object_object_add(o, "guarded", json_object_new_boolean(st.guarded));
+		json_object_object_add(o, "vip_packets", json_object_new_int64(packets));
 		json_object_array_add(arr, o);
 	}
+	free(v);
 	*out = arr;
 	return 0;
 }

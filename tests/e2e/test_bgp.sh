@@ -268,8 +268,9 @@ test_sigterm_drains_with_graceful_shutdown_then_withdraws()
 
 	daemon_running || { skip "anyedged not running"; return; }
 	up_has "$PFX_LEASE" || { fail "not announced"; return; }
-	# 50 packets/s to the VIP keep the drain above rate_pps until its 1.5 s timeout.
-	nsenter --net="/run/netns/$NS_U" ping -q -i 0.02 192.0.2.53 >/dev/null 2>&1 &
+	# 50 packets/s to the service VIP, inside $PFX_SVC, keep the drain above
+	# rate_pps until its 1.5 s timeout (tests/e2e/test_drain.sh: per prefix).
+	nsenter --net="/run/netns/$NS_U" ping -q -i 0.02 192.0.2.80 >/dev/null 2>&1 &
 	PING_PID=$!
 	sleep 0.3
 	t0=$(now_ms)
@@ -284,6 +285,8 @@ test_sigterm_drains_with_graceful_shutdown_then_withdraws()
 	echo "# SIGTERM -> $PFX_LEASE tagged (65535,0) at the upstream after $seen ms"
 	wait_up "$PFX_LEASE" absent 5000 || { fail "$(log_tail "not withdrawn after the drain")"; return; }
 	echo "# SIGTERM -> $PFX_LEASE withdrawn after $(($(now_ms) - t0)) ms (drain timeout 1500 ms)"
+	grep -q 'drain: .*GRACEFUL_SHUTDOWN.*: drain timeout' "$LOG" ||
+		{ fail "$(log_tail "traffic to $PFX_SVC's VIP did not hold the drain")"; return; }
 	wait_up "$PFX_STATIC" absent 2000 || { fail "$PFX_STATIC not withdrawn"; return; }
 	stop_daemon || fail "anyedged exited with status $?"
 	kill "$PING_PID" 2>/dev/null

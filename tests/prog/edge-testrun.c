@@ -16,7 +16,8 @@
  *                  {"ok":true,"swaps":N}; `race count` tells N so far
  * Each run is one execution (repeat = 1) on the given frame; its delta
  * also has the load balancer's counters that moved, as "svcID.field"
- * and "beID.field".
+ * and "beID.field", and the per-VIP ones (edge_vip_stats) as
+ * "vipID.packets" / "vipID.bytes" (ID: the VIP's index in the config).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -83,6 +84,38 @@ static void lb_delta(const struct lb_snap *a, const struct lb_snap *b, int *firs
 		}
 }
 
+/* Per-VIP counters: ids 0..n-1 (the config's VIPs). */
+struct vip_snap {
+	size_t n;
+	struct edge_vip_counters c[EDGE_MAX_VIPS];
+};
+
+static void vip_snap(struct edge_dp *dp, size_t n, struct vip_snap *s)
+{
+	size_t i;
+
+	s->n = n;
+	for (i = 0; i < n; i++)
+		if (edge_vip_counters_read(bpf_map__fd(dp->skel->maps.edge_vip_stats), i, &s->c[i]))
+			memset(&s->c[i], 0, sizeof(s->c[i]));
+}
+
+static void vip_delta(const struct vip_snap *a, const struct vip_snap *b, int *first)
+{
+	size_t i;
+
+	for (i = 0; i < a->n && i < b->n; i++) {
+		if (b->c[i].packets != a->c[i].packets)
+			printf("%s\"vip%zu.packets\":%llu", *first ? "" : ",", i,
+			       (unsigned long long)(b->c[i].packets - a->c[i].packets)),
+				*first = 0;
+		if (b->c[i].bytes != a->c[i].bytes)
+			printf("%s\"vip%zu.bytes\":%llu", *first ? "" : ",", i,
+			       (unsigned long long)(b->c[i].bytes - a->c[i].bytes)),
+				*first = 0;
+	}
+}
+
 /* The race: another thread re-syncs two configs in turn. */
 struct race {
 	struct edge_dp *dp;
@@ -125,10 +158,13 @@ static int hexval(int c)
 
 /* During a race the ids may change under us: no counter deltas then. */
 static int quiet_lb;
+/* VIPs in the config synced last. */
+static size_t n_vips;
 
 static int run_frame(struct edge_dp *dp, const char *hex)
 {
 	static struct lb_snap lb_before, lb_after;
+	static struct vip_snap vip_before, vip_after;
 	static unsigned char in[MAX_FRAME], out[MAX_FRAME + 512];
 	struct edge_stats before, after;
 	size_t n = 0, i;
@@ -150,8 +186,10 @@ static int run_frame(struct edge_dp *dp, const char *hex)
 
 	if (edge_stats_read(stats_fd, &before))
 		return -EIO;
-	if (!quiet_lb)
+	if (!quiet_lb) {
 		lb_snap(dp, &lb_before);
+		vip_snap(dp, n_vips, &vip_before);
+	}
 	ret = bpf_prog_test_run_opts(edge_dp_prog_fd(dp), &opts);
 	if (ret) {
 		printf("{\"error\":\"test run: %s\"}\n", strerror(errno));
@@ -175,6 +213,8 @@ static int run_frame(struct edge_dp *dp, const char *hex)
 	if (!quiet_lb) {
 		lb_snap(dp, &lb_after);
 		lb_delta(&lb_before, &lb_after, &first);
+		vip_snap(dp, n_vips, &vip_after);
+		vip_delta(&vip_before, &vip_after, &first);
 	}
 	printf("}}\n");
 	return 0;
@@ -206,6 +246,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	n_vips = cfg.n_vips;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("{\"ready\":true}\n");
 	ret = 0;
@@ -271,6 +312,7 @@ int main(int argc, char **argv)
 					printf("{\"ok\":true}\n");
 				edge_config_free(&cfg);
 				cfg = cfg2;
+				n_vips = cfg.n_vips;
 				continue;
 			}
 			race = (struct race){.dp = &dp, .cfg = {&cfg, &cfg2}};
@@ -282,7 +324,7 @@ int main(int argc, char **argv)
 		} else if (!strncmp(line, "stats", 5)) {
 			ret = edge_stats_read(edge_dp_stats_fd(&dp), &st);
 			if (!ret)
-				edge_stats_print(stdout, &st, true);
+				edge_stats_print(stdout, &st, NULL, 0, true);
 		} else {
 			printf("{\"error\":\"unknown command\"}\n");
 		}

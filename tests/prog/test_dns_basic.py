@@ -462,5 +462,33 @@ def fuzz_mutated_queries_never_answer_garbage(t):
     assert XDP_PASS in seen, "some mutations must be passed"
 
 
+def vip_deltas(r):
+    """{vip id: (packets, bytes)} of the per-VIP counters (edge_vip_stats) that moved."""
+    out = {}
+    for k, v in r.delta.items():
+        if k.startswith("vip") and "." in k:
+            vid, field = k[3:].split(".")
+            p, b = out.get(int(vid), (0, 0))
+            out[int(vid)] = (p + v, b) if field == "packets" else (p, b + v)
+    return out
+
+
+@test
+def vip_counter_counts_dns_to_its_vip_only(t):
+    # VIP ids are config order: 0 192.0.2.53, 1 2001:db8::53, 2 192.0.2.80 (no DNS).
+    f = udp4_frame(query("www.example.com", "A"))
+    eq(vip_deltas(t.run(f)), {0: (1, len(f))}, "answered query to 192.0.2.53")
+    f6 = udp6_frame(query("www.example.com", "AAAA"))
+    eq(vip_deltas(t.run(f6)), {1: (1, len(f6))}, "answered query to 2001:db8::53")
+    f = udp4_frame(query("nope.example.org", "A"))  # refused, still the VIP's
+    eq(vip_deltas(t.run(f)), {0: (1, len(f))}, "refused query to 192.0.2.53")
+    f = udp4_frame(query("www.example.com", "A"), dst="192.0.2.80")
+    r = passed(t, f, "vip_other_proto")
+    eq(vip_deltas(r), {2: (1, len(f))}, "UDP/53 to the VIP without DNS")
+    f = udp4_frame(query("www.example.com", "A"), dst="192.0.2.99")
+    r = passed(t, f, "not_vip")
+    eq(vip_deltas(r), {}, "a query to an address that is no VIP")
+
+
 if __name__ == "__main__":
     main(lambda: TestRun(CONFIG))

@@ -185,6 +185,31 @@ def write_cfg(t, name, text):
 
 
 # ---------------------------------------------------------------- tests
+
+def vip_moved(r):
+    """The per-VIP counters (edge_vip_stats) that moved: {"vipN.packets": n, ...}."""
+    return {k: v for k, v in r.delta.items() if k.startswith("vip")}
+
+
+@test
+def vip_counter_counts_what_the_lb_did_not_forward(t):
+    # VIP ids: 0 192.0.2.53 (DNS), 1 192.0.2.80, 2 2001:db8::80, 3 .81, 4 .82, 5 .83.
+    f = tcp4(sport=41100, flags=SYN)
+    tun, r = fwd(t, f)
+    eq(vip_moved(r), {}, "a forwarded SYN is counted per service, not per VIP")
+    eq(svc_delta(r, "packets"), 1, "service packets")
+    f = tcp4(dst="192.0.2.81", dport=81, sport=41101, flags=SYN)  # no service on port 81
+    r = t.run(f)
+    eq(r.verdict, XDP_PASS, "verdict")
+    eq(vip_moved(r), {"vip3.packets": 1, "vip3.bytes": len(f)}, "no service on that port")
+    f = tcp4(dst="192.0.2.83", sport=41102, flags=SYN)  # its backend has no route
+    r = t.run(f)
+    eq(r.verdict, XDP_PASS, "verdict")
+    eq(vip_moved(r), {"vip5.packets": 1, "vip5.bytes": len(f)}, "encapsulation failed")
+    f = udp4_frame(b"\0" * 12, dst="192.0.2.53", dport=53)
+    eq(sorted(vip_moved(t.run(f))), ["vip0.bytes", "vip0.packets"], "DNS VIP")
+
+
 @test
 def lb_syn_ipip_exact_output_v4(t):
     f = tcp4(sport=41000, flags=SYN, payload=b"")

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -313,4 +315,42 @@ TEST(config_service_check_errors_name_file_line_field)
 	PARSE_ERR(SVC_HEAD "anycast:\n"
 			   "  - {prefix: 192.0.2.80/32, services: [mail]}\n",
 		  "t.yaml:13: anycast[0].services[0]: ", "'mail' is not the name of a service");
+}
+
+/* The drain's question: which VIPs are inside a prefix. */
+static bool contains(const char *prefix, const char *vip)
+{
+	struct edge_cfg_anycast ac = {};
+	struct edge_vip_key k = {};
+	char a[64];
+	const char *slash = strchr(prefix, '/');
+
+	snprintf(a, sizeof(a), "%.*s", (int)(slash - prefix), prefix);
+	ac.len = atoi(slash + 1);
+	ac.family = strchr(a, ':') ? AF_INET6 : AF_INET;
+	inet_pton(ac.family, a, ac.addr);
+	if (inet_pton(AF_INET, vip, &k.addr[3]) == 1)
+		k.addr[2] = htonl(0xffff);
+	else
+		inet_pton(AF_INET6, vip, k.addr);
+	return edge_cfg_prefix_contains(&ac, &k);
+}
+
+TEST(config_prefix_contains_vips_by_family_and_length)
+{
+	ASSERT_TRUE(contains("192.0.2.80/32", "192.0.2.80"));
+	ASSERT_FALSE(contains("192.0.2.80/32", "192.0.2.81"));
+	ASSERT_TRUE(contains("192.0.2.0/24", "192.0.2.255"));
+	ASSERT_FALSE(contains("192.0.2.0/24", "198.51.100.1"));
+	ASSERT_TRUE(contains("192.0.2.64/27", "192.0.2.95"));
+	ASSERT_FALSE(contains("192.0.2.64/27", "192.0.2.96"));
+	ASSERT_FALSE(contains("192.0.2.64/27", "192.0.2.63"));
+	ASSERT_TRUE(contains("0.0.0.0/0", "203.0.113.7"));
+	ASSERT_FALSE(contains("0.0.0.0/0", "2001:db8::1"));
+	ASSERT_TRUE(contains("2001:db8::/32", "2001:db8:ffff::53"));
+	ASSERT_FALSE(contains("2001:db8::/32", "2001:db9::53"));
+	ASSERT_TRUE(contains("2001:db8::53/128", "2001:db8::53"));
+	ASSERT_FALSE(contains("2001:db8::53/127", "2001:db8::55"));
+	/* An IPv4 VIP is never inside an IPv6 prefix, not even ::/0. */
+	ASSERT_FALSE(contains("::/0", "192.0.2.80"));
 }
