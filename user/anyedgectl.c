@@ -51,11 +51,12 @@ enum ctl_arg {
 	ARG_PREFIX,  /* 192.0.2.0/24, 2001:db8::/32 or an address */
 	ARG_POOL,    /* a pool name (1..31 of a-z 0-9 _ -) or index */
 	ARG_UPDOWN,  /* up or down */
+	ARG_PATH,    /* an absolute path the daemon accepts (< 256 bytes) */
 };
 
 struct ctl_cmd {
 	const char *name;
-	int nargs;
+	int nargs; /* exactly; -N: 0..N */
 	const char *usage;
 	int (*fn)(struct ctl *c, int argc, char **argv);
 	const char *help;
@@ -776,6 +777,73 @@ static int cmd_pool(struct ctl *c, int argc, char **argv)
 	return cmd_daemon(c, argc, argv);
 }
 
+#define UPGRADE_WAIT_MS 90000 /* the daemon gives its successor 60 s */
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * upgrade: the daemon starts its own binary with --takeover and serves on
+ * until that one is ready. Watch `status` until the new pid answers (ok)
+ * or the old one says the upgrade failed (its reason, exit 1).
+ */
+static int cmd_upgrade(struct ctl *c, int argc, char **argv)
+{
+	struct json_object *data, *dm, *up;
+	long long pid, old, now_pid;
+	uint64_t t0 = mono_ms();
+	int ret, fd;
+
+	ret = ctl_request(c, "upgrade", argc - 1, argv + 1, &data);
+	if (ret)
+		return ret;
+	pid = jint(data, "pid");
+	old = jint(data, "old_pid");
+	if (!c->json)
+		printf("upgrade: %s started as pid %lld; pid %lld serves until it is ready\n",
+		       jstr(data, "binary"), pid, old);
+	json_object_put(data);
+	while (mono_ms() - t0 < UPGRADE_WAIT_MS) {
+		usleep(100 * 1000);
+		/* While the control socket changes hands, nobody may answer. */
+		fd = ctl_connect(c, true);
+		if (fd < 0)
+			continue;
+		close(fd);
+		if (ctl_request(c, "status", 0, NULL, &data))
+			continue;
+		dm = jget(data, "daemon");
+		up = jget(data, "upgrade");
+		now_pid = jint(dm, "pid");
+		if (now_pid == pid) {
+			if (c->json)
+				printf("{\"old_pid\":%lld,\"pid\":%lld,\"ms\":%llu}\n", old, pid,
+				       (unsigned long long)(mono_ms() - t0));
+			else
+				printf("upgraded: pid %lld took over from pid %lld in %llu ms\n", pid,
+				       old, (unsigned long long)(mono_ms() - t0));
+			json_object_put(data);
+			return 0;
+		}
+		if (now_pid == old && jint(up, "pid") == pid && !strcmp(jstr(up, "state"), "failed")) {
+			if (c->json)
+				printf("{\"error\":%s,\"old_pid\":%lld}\n",
+				       json_object_to_json_string(jget(up, "error")), old);
+			pr_warn("upgrade failed: %s; pid %lld serves on\n", jstr(up, "error"), old);
+			json_object_put(data);
+			return -ECANCELED;
+		}
+		json_object_put(data);
+	}
+	pr_warn("upgrade: pid %lld has not taken over within %d ms\n", pid, UPGRADE_WAIT_MS);
+	return -ETIMEDOUT;
+}
+
 /* lb: services and backends with their counters, from the pinned maps. */
 static int cmd_lb(struct ctl *c, int argc, char **argv)
 {
@@ -804,6 +872,9 @@ static const struct ctl_cmd cmds[] = {
 	{"auto", 1, "PREFIX", cmd_daemon, "clear the override of PREFIX: health decides",
 	 {ARG_PREFIX}},
 	{"reload", 0, NULL, cmd_daemon, "re-read the config (errors are shown here)", {ARG_ANY}},
+	{"upgrade", -1, "[BINARY]", cmd_upgrade,
+	 "run the daemon's binary (or BINARY) anew: it takes over, nothing is withdrawn",
+	 {ARG_PATH}},
 	{"help", 0, NULL, cmd_daemon, "the commands the running daemon knows", {ARG_ANY}},
 };
 
@@ -850,6 +921,12 @@ static const char *check_arg(enum ctl_arg kind, const char *arg, char *why, size
 			return NULL;
 		snprintf(why, size, "'%.64s' is neither up nor down", arg);
 		return why;
+	case ARG_PATH:
+		if (arg[0] == '/' && len < EDGE_CTL_MAX_ARG_LEN)
+			return NULL;
+		snprintf(why, size, "'%.64s' is not an absolute path (< %d bytes)", arg,
+			 EDGE_CTL_MAX_ARG_LEN);
+		return why;
 	default:
 		return NULL;
 	}
@@ -890,7 +967,7 @@ int main(int argc, char **argv)
 	const struct ctl_cmd *cmd = NULL;
 	char why[256];
 	size_t i;
-	int opt;
+	int opt, given;
 
 	edge_log_set_prefix("anyedgectl");
 	while ((opt = getopt_long(argc, argv, "+js:p:c:h", opts, NULL)) != -1) {
@@ -929,13 +1006,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* Missing, extra or malformed arguments: a usage error, for every command. */
-	if (argc - optind - 1 != cmd->nargs) {
-		pr_warn("%s takes %d argument%s, got %d\n", cmd->name, cmd->nargs,
-			cmd->nargs == 1 ? "" : "s", argc - optind - 1);
+	given = argc - optind - 1;
+	if (cmd->nargs >= 0 ? given != cmd->nargs : given > -cmd->nargs) {
+		pr_warn("%s takes %s%d argument%s, got %d\n", cmd->name,
+			cmd->nargs < 0 ? "at most " : "", abs(cmd->nargs),
+			abs(cmd->nargs) == 1 ? "" : "s", given);
 		pr_warn("usage: anyedgectl %s %s\n", cmd->name, cmd->usage ?: "");
 		return 2;
 	}
-	for (i = 0; i < (size_t)cmd->nargs; i++) {
+	for (i = 0; i < (size_t)given; i++) {
 		if (check_arg(cmd->arg[i], argv[optind + 1 + i], why, sizeof(why))) {
 			pr_warn("%s: %s\n", cmd->name, why);
 			pr_warn("usage: anyedgectl %s %s\n", cmd->name, cmd->usage ?: "");

@@ -3,9 +3,13 @@
  * anyedged: load the XDP program, fill its maps from the config, attach,
  * and keep running until told to stop. SIGHUP re-reads the config and
  * applies it to the maps; an invalid new config keeps the old one.
+ * SIGUSR2 (anyedgectl upgrade) starts the binary again with --takeover:
+ * the new process takes the state over without a withdrawal (popd.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -195,6 +200,198 @@ int edged_reload(struct edged *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Binary upgrade: fork, exec the binary (the one this process was started
+ * from: a package may have replaced it) with our arguments and
+ * --takeover. The child takes over through the handover socket while we
+ * serve on (popd.c); if it cannot exec, exits or is not ready within
+ * UPGRADE_TIMEOUT_MS, we serve on and say why (status "upgrade").
+ */
+#define UPGRADE_TIMEOUT_MS 60000
+#define UPGRADE_POLL_MS	   100
+
+extern char **environ;
+
+static void on_upgrade_poll(struct edge_loop *loop, struct edge_timer *t, void *arg)
+{
+	struct edged *d = arg;
+	char why[128];
+	pid_t pid = d->upgrade_pid;
+	int st;
+
+	if (!pid) {
+		edge_loop_timer_del(loop, t);
+		return;
+	}
+	if (waitpid(pid, &st, WNOHANG) == pid) {
+		if (WIFEXITED(st))
+			snprintf(why, sizeof(why), "exited with status %d", WEXITSTATUS(st));
+		else
+			snprintf(why, sizeof(why), "killed by %s", strsignal(WTERMSIG(st)));
+	} else if (edge_now_ms() - d->upgrade_started_ms > UPGRADE_TIMEOUT_MS &&
+		   !edged_pop_handed_over(d)) {
+		kill(pid, SIGKILL); /* it blocks SIGTERM until it runs */
+		waitpid(pid, NULL, 0);
+		snprintf(why, sizeof(why), "not ready within %d ms: killed", UPGRADE_TIMEOUT_MS);
+	} else {
+		return;
+	}
+	if (d->upgrade_err[0]) /* the handover said why first */
+		snprintf(d->upgrade_err + strlen(d->upgrade_err),
+			 sizeof(d->upgrade_err) - strlen(d->upgrade_err), "; %s", why);
+	else
+		snprintf(d->upgrade_err, sizeof(d->upgrade_err), "new anyedged (pid %d) %s",
+			 (int)pid, why);
+	pr_warn("upgrade: %s; this anyedged (pid %d) goes on serving\n", d->upgrade_err,
+		(int)getpid());
+	d->upgrade_pid = 0;
+	edge_loop_timer_del(loop, t);
+}
+
+/* Our environment without WATCHDOG_PID (it names us; the child would ignore its watchdog). */
+static char **child_environ(void)
+{
+	size_t n = 0, i, j;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = j = 0; i < n; i++)
+		if (strncmp(environ[i], "WATCHDOG_PID=", 13))
+			env[j++] = environ[i];
+	return env;
+}
+
+static int upgrade_start(struct edged *d, const char *binary, char *err, size_t errlen)
+{
+	char **argv = NULL, **env = NULL;
+	int pfd[2] = {-1, -1}, e = 0, argc = 0, i, ret;
+	bool has_takeover = false;
+	sigset_t none;
+	ssize_t n;
+	pid_t pid;
+
+	if (d->upgrade_pid) {
+		snprintf(err, errlen, "an upgrade is under way (pid %d)", (int)d->upgrade_pid);
+		return -EBUSY;
+	}
+	if (!binary || !*binary)
+		binary = d->self_exe;
+	if (access(binary, X_OK)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", binary, strerror(errno));
+		return ret;
+	}
+	while (d->argv[argc])
+		has_takeover |= !strcmp(d->argv[argc++], "--takeover");
+	argv = calloc(argc + 2, sizeof(*argv));
+	env = child_environ();
+	if (!argv || !env || pipe2(pfd, O_CLOEXEC)) {
+		ret = -(errno ?: ENOMEM);
+		snprintf(err, errlen, "%s", strerror(-ret));
+		goto out;
+	}
+	argv[0] = (char *)binary;
+	for (i = 1; i < argc; i++)
+		argv[i] = d->argv[i];
+	if (!has_takeover)
+		argv[argc++] = "--takeover";
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid) {
+		/* Only async-signal-safe calls here: the metrics thread exists. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close_range(3, ~0U, CLOSE_RANGE_CLOEXEC); /* nothing of ours leaks into it */
+		execve(binary, argv, env);
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	do
+		n = read(pfd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(e)) {
+		waitpid(pid, NULL, 0);
+		snprintf(err, errlen, "exec %s: %s", binary, strerror(e));
+		snprintf(d->upgrade_err, sizeof(d->upgrade_err), "%s", err);
+		ret = -e;
+		goto out;
+	}
+	d->upgrade_pid = pid;
+	d->upgrade_last_pid = pid;
+	d->upgrade_started_ms = edge_now_ms();
+	snprintf(d->upgrade_binary, sizeof(d->upgrade_binary), "%s", binary);
+	d->upgrade_err[0] = '\0';
+	if (!edge_loop_timer_add(d->loop, UPGRADE_POLL_MS, UPGRADE_POLL_MS, on_upgrade_poll, d))
+		pr_warn("upgrade: no timer to watch pid %d: %s\n", (int)pid, strerror(errno));
+	pr_info("upgrade: started %s as pid %d; serving until it is ready\n", binary, (int)pid);
+	ret = 0;
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	free(argv);
+	free(env);
+	return ret;
+}
+
+/* upgrade [BINARY]: start the successor; `anyedgectl upgrade` then watches status. */
+static int cmd_upgrade(void *arg, const struct edge_ctl_req *req, struct json_object **data,
+		       char *err, size_t errlen)
+{
+	struct edged *d = arg;
+	int ret;
+
+	pr_info("control: upgrade%s%s\n", req->argc ? " to " : "", req->argc ? req->argv[0] : "");
+	ret = upgrade_start(d, req->argc ? req->argv[0] : NULL, err, errlen);
+	if (ret)
+		return ret;
+	*data = json_object_new_object();
+	json_object_object_add(*data, "pid", json_object_new_int64(d->upgrade_pid));
+	json_object_object_add(*data, "old_pid", json_object_new_int64(getpid()));
+	json_object_object_add(*data, "binary", json_object_new_string(d->upgrade_binary));
+	return 0;
+}
+
+static int status_upgrade(void *arg, struct json_object **out)
+{
+	struct edged *d = arg;
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return -ENOMEM;
+	json_object_object_add(o, "state",
+			       json_object_new_string(d->upgrade_pid	     ? "running"
+						      : d->upgrade_err[0]    ? "failed"
+						      : d->upgrade_last_pid ? "handed over"
+									     : "none"));
+	json_object_object_add(o, "pid", json_object_new_int64(d->upgrade_last_pid));
+	json_object_object_add(o, "binary", json_object_new_string(d->upgrade_binary));
+	json_object_object_add(o, "error", json_object_new_string(d->upgrade_err));
+	*out = o;
+	return 0;
+}
+
+/* The successor pid has our state: make it systemd's main PID before we exit. */
+static void handed_over_to(pid_t pid)
+{
+	sd_notifyf(0, "MAINPID=%d\nSTATUS=handed over to pid %d", (int)pid, (int)pid);
+	/* Until systemd has read it: our exit must not look like the service's. */
+	sd_notify_barrier(0, 5 * 1000000ull);
+}
+
 static void on_signal(struct edge_loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
@@ -216,6 +413,14 @@ static void on_signal(struct edge_loop *loop, int fd, uint32_t events, void *arg
 
 			pr_info("SIGHUP: reloading %s\n", d->config_path);
 			edged_reload(d, err, sizeof(err));
+			continue;
+		}
+		if (si.ssi_signo == SIGUSR2) {
+			char err[PATH_MAX + 64];
+
+			pr_info("SIGUSR2: upgrading\n");
+			if (upgrade_start(d, NULL, err, sizeof(err)))
+				pr_warn("upgrade: %s; serving on\n", err);
 			continue;
 		}
 		pr_info("%s: shutting down\n", strsignal(si.ssi_signo));
@@ -357,13 +562,29 @@ int main(int argc, char **argv)
 		.fn = cmd_reload,
 		.arg = &d,
 	};
+	const struct edge_ctl_cmd upgrade_cmd = {
+		.name = "upgrade",
+		.max_args = 1,
+		.usage = "[BINARY]",
+		.help = "start BINARY (default: our own) to take over without a withdrawal",
+		.fn = cmd_upgrade,
+		.arg = &d,
+	};
 	char err[8192];
 	sigset_t set;
+	ssize_t n;
 	int ret;
 
 	edge_log_set_prefix("anyedged");
 	if (parse_args(&d, argc, argv))
 		return 2;
+	d.argv = argv;
+	/* The path, not /proc/self/exe: an upgrade runs the file there now. */
+	n = readlink("/proc/self/exe", d.self_exe, sizeof(d.self_exe) - 1);
+	d.self_exe[n > 0 ? n : 0] = '\0';
+	if (n > 10 && !strcmp(d.self_exe + n - 10, " (deleted)"))
+		d.self_exe[n - 10] = '\0';
+	d.handed_over_to = handed_over_to;
 	if (d.verbose)
 		edge_log_set_level(EDGE_LOG_DEBUG);
 	edge_log_hook_libs();
@@ -397,7 +618,8 @@ int main(int argc, char **argv)
 	d.ctl = edge_ctl_new();
 	d.metrics = edge_metrics_new();
 	if (!d.loop || !d.ctl || !d.metrics || edged_ctl_init(&d) ||
-	    edge_ctl_register(d.ctl, &reload_cmd)) {
+	    edge_ctl_register(d.ctl, &reload_cmd) || edge_ctl_register(d.ctl, &upgrade_cmd) ||
+	    edge_ctl_register_status(d.ctl, "upgrade", status_upgrade, &d)) {
 		pr_warn("cannot set up the daemon: %s\n", strerror(errno ?: ENOMEM));
 		edge_metrics_free(d.metrics);
 		edge_ctl_free(d.ctl);
@@ -412,12 +634,16 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
 	ret = check_interfaces(&d.cfg, err, sizeof(err));
 	if (ret)
 		goto err_cfg;
-	/* Before the maps: the predecessor must be gone (it keeps serving until then). */
+	/* Loaded (the verifier) before a takeover: the predecessor serves meanwhile. */
+	ret = edge_dp_load(&d.dp, &d.cfg, d.cfg.pin_path, err, sizeof(err));
+	if (ret)
+		goto err_cfg;
 	if (d.takeover) {
 		ret = edged_pop_takeover(&d, err, sizeof(err));
 		if (ret == -ENOENT || ret == -ECONNREFUSED) {
@@ -426,11 +652,8 @@ int main(int argc, char **argv)
 			ret = 0;
 		}
 		if (ret)
-			goto err_cfg;
+			goto err_close;
 	}
-	ret = edge_dp_load(&d.dp, &d.cfg, d.cfg.pin_path, err, sizeof(err));
-	if (ret)
-		goto err_cfg;
 	/* Startup order: fill maps (checked pools down), attach, checks reach rise, announce. */
 	edged_pop_prepare(&d, &d.cfg);
 	ret = edge_dp_sync(&d.dp, &d.cfg, err, sizeof(err));
@@ -439,15 +662,19 @@ int main(int argc, char **argv)
 	ret = edge_dp_attach(&d.dp, &d.cfg, err, sizeof(err));
 	if (ret)
 		goto err_close;
-	ret = start_services(&d, err, sizeof(err));
-	if (ret)
-		goto err_close;
 	ret = edged_pop_start(&d);
 	if (ret) {
 		snprintf(err, sizeof(err), "health checks and route signalling: %s",
 			 strerror(-ret));
 		goto err_close;
 	}
+	/* Taking over: the predecessor exits now, its control socket with it. */
+	ret = edged_pop_takeover_commit(&d, err, sizeof(err));
+	if (ret)
+		goto err_close;
+	ret = start_services(&d, err, sizeof(err));
+	if (ret)
+		goto err_close;
 	pr_info("ready: %zu interfaces, %zu VIPs, %zu DNS record sets; maps pinned under %s; "
 		"control socket %s\n",
 		d.dp.n_att, d.cfg.n_vips, d.cfg.n_rrsets, d.cfg.pin_path, d.cfg.control.socket);
@@ -473,6 +700,9 @@ err_close:
 	/* The metrics thread reads the stats map: stop it before the map goes. */
 	edge_metrics_free(d.metrics);
 	d.metrics = NULL;
+	/* A predecessor that serves on keeps the program (maybe ours now) attached. */
+	if (edged_pop_takeover_pending(&d))
+		edge_dp_keep_attached(&d.dp);
 	edged_pop_free(&d);
 	edge_dp_close(&d.dp);
 err_cfg:

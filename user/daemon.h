@@ -7,7 +7,9 @@
 #ifndef EDGE_DAEMON_H
 #define EDGE_DAEMON_H
 
+#include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -77,6 +79,16 @@ struct edged {
 	unsigned int n_reload_failures;
 	time_t reload_at;	       /* wall clock of the last attempt; 0: none */
 	char reload_err[512];	       /* reason of the last failure; "" if it worked */
+	/* Binary upgrade (anyedgectl upgrade, SIGUSR2; anyedged.c, popd.h). */
+	char **argv;		       /* as started: the successor gets the same + --takeover */
+	char self_exe[PATH_MAX];       /* this binary's path at start */
+	pid_t upgrade_pid;	       /* the child taking over; 0: none */
+	pid_t upgrade_last_pid;	       /* the last one started */
+	uint64_t upgrade_started_ms;
+	char upgrade_binary[PATH_MAX];
+	char upgrade_err[256];	       /* why the last one failed; "" if none did */
+	/* The state went to pid: tell the service manager, before this process exits. */
+	void (*handed_over_to)(pid_t pid);
 };
 
 /*

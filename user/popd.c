@@ -32,6 +32,7 @@
 
 static void register_views(struct edged *d);
 static void handover_listen(struct edged_pop *pp);
+static void handover_abort(struct edged_pop *pp, const char *why);
 
 struct edged_prefix {
 	struct edge_cfg_anycast ac;
@@ -54,11 +55,15 @@ struct edged_pop {
 	/* planned restart: the old side */
 	int handover_listen;	/* unix socket at <control.socket>.handover, or -1 */
 	char handover_path[108];
+	int handover_conn;	/* v2: the successor's connection while it starts, or -1 */
+	pid_t successor;	/* its pid (SO_PEERCRED) */
+	struct edge_timer *handover_timer; /* v2: its deadline to say "ready" */
 	bool handed_over;	/* state and lease sent: exit without withdrawing */
 	/* planned restart: the new side (edged_pop_takeover) */
 	char (*adopt_prefixes)[EDGE_CFG_PROTO_LEN];
 	size_t n_adopt_prefixes;
 	int adopt_lease_fd;
+	int takeover_fd;	/* v2: to the predecessor until edged_pop_takeover_commit() */
 };
 
 static struct edge_pop_cfg pop_cfg(const struct edge_config *cfg,
@@ -145,6 +150,9 @@ static void evaluate(struct edged_pop *pp)
 	bool guard;
 	size_t i, j;
 
+	/* Handing over: the prefixes stay as the successor was told. */
+	if (pp->handover_conn >= 0)
+		return;
 	guard = edge_mon_all_failed_at_once(&pp->mon, cfg->route.guard_window_ms);
 	if (guard != pp->guard) {
 		if (guard)
@@ -307,8 +315,10 @@ int edged_pop_start(struct edged *d)
 		if (!pp)
 			return -ENOMEM;
 		pp->adopt_lease_fd = -1;
+		pp->takeover_fd = -1;
 	}
 	pp->handover_listen = -1;
+	pp->handover_conn = -1;
 	pp->d = d;
 	pp->h = edge_health_new();
 	if (!pp->h) {
@@ -359,7 +369,9 @@ int edged_pop_start(struct edged *d)
 	free(pp->adopt_prefixes);
 	pp->adopt_prefixes = NULL;
 	pp->n_adopt_prefixes = 0;
-	handover_listen(pp);
+	/* A successor still talking to its predecessor listens once that one is gone. */
+	if (pp->takeover_fd < 0)
+		handover_listen(pp);
 	evaluate(pp);
 	return 0;
 
@@ -375,6 +387,8 @@ err_health:
 err_free:
 	if (pp->adopt_lease_fd >= 0)
 		close(pp->adopt_lease_fd);
+	if (pp->takeover_fd >= 0)
+		close(pp->takeover_fd); /* the predecessor goes on serving */
 	free(pp->adopt_prefixes);
 	free(pp);
 	d->pop = NULL;
@@ -514,6 +528,7 @@ void edged_pop_shutdown(struct edged *d)
 		pr_info("handed over: leaving every prefix as it is to the successor\n");
 		return;
 	}
+	handover_abort(pp, "shutting down");
 	sel = calloc(pp->n_pfx, sizeof(*sel));
 	if (!sel)
 		pr_warn("shutdown: out of memory; withdrawing without draining or waiting\n");
@@ -582,7 +597,15 @@ void edged_pop_free(struct edged *d)
 	}
 	if (pp->adopt_lease_fd >= 0)
 		close(pp->adopt_lease_fd);
+	if (pp->takeover_fd >= 0)
+		close(pp->takeover_fd); /* before "ready": the predecessor goes on serving */
+	handover_abort(pp, NULL);
 	free(pp->adopt_prefixes);
+	if (!pp->h) { /* made by edged_pop_takeover(), never started */
+		free(pp);
+		d->pop = NULL;
+		return;
+	}
 	edge_mon_free(&pp->mon);
 	edge_loop_del_fd(d->loop, edge_health_fd(pp->h));
 	edge_health_free(pp->h);
@@ -908,18 +931,32 @@ static void register_views(struct edged *d)
 /*
  * Planned restart without withdrawal. The running daemon listens on
  * <control.socket>.handover (SOCK_SEQPACKET, root-only like the control
- * socket). `anyedged --takeover` connects there before it touches
- * anything: it gets one message -- "announced PREFIX" and "up CHECK"
- * lines -- with the tun lease fd (SCM_RIGHTS), and the old daemon stops
- * without draining, withdrawing or detaching. The connection closes when
- * the old process is gone (its control socket with it). The new one then
- * syncs the pinned maps, replaces the attached program atomically
- * (loader: XDP_FLAGS_REPLACE), adopts the lease, and starts its checks UP
- * where the old ones were UP and its prefixes announced where they were:
- * the upstream sees no withdrawal, and no packet meets a detached NIC.
+ * socket). `anyedged --takeover` (or the child `anyedgectl upgrade` forks)
+ * loads its program first, then connects there:
+ *
+ *   new -> old  "anyedge-takeover 2"
+ *   old -> new  "anyedge-handover 2", "announced PREFIX" and "up CHECK"
+ *               lines, the tun lease fd (SCM_RIGHTS); the old one keeps
+ *               serving but makes no more route decisions
+ *   new         syncs the pinned maps, replaces the attached program
+ *               atomically (XDP_FLAGS_REPLACE), adopts the lease, starts
+ *               its checks UP and its prefixes announced where the old
+ *               ones were
+ *   new -> old  "ready"
+ *   old -> new  "go": it has told systemd MAINPID=<new> (and waited for
+ *               systemd to take it: d->handed_over_to), and exits without
+ *               draining, withdrawing or detaching; the connection closes
+ *               with it, and the new one binds the control socket.
+ *
+ * If the successor hangs up before "ready", or is not ready within
+ * HANDOVER_READY_MS, the old one closes the connection and goes on as
+ * before (the successor then exits without touching the routes): the
+ * upstream sees no withdrawal either way. Version 1 (an older daemon on
+ * either side): the state is sent and the old one exits at once.
  */
 #define HANDOVER_MSG_MAX (64 * 1024)
 #define HANDOVER_WAIT_MS 10000
+#define HANDOVER_READY_MS 30000
 
 static int handover_path(const struct edged *d, char *out, size_t size)
 {
@@ -929,13 +966,88 @@ static int handover_path(const struct edged *d, char *out, size_t size)
 }
 
 #define HANDOVER_REQ "anyedge-takeover 1\n"
+#define HANDOVER_REQ2 "anyedge-takeover 2\n"
 
-static void handover_send(struct edged_pop *pp, int c);
+static int handover_send(struct edged_pop *pp, int c, int version);
+
+/* The successor's connection closed, failed or timed out: serve on. why NULL: quietly. */
+static void handover_abort(struct edged_pop *pp, const char *why)
+{
+	if (pp->handover_conn < 0)
+		return;
+	edge_loop_del_fd(pp->d->loop, pp->handover_conn);
+	close(pp->handover_conn);
+	pp->handover_conn = -1;
+	if (pp->handover_timer)
+		edge_loop_timer_del(pp->d->loop, pp->handover_timer);
+	pp->handover_timer = NULL;
+	if (!why)
+		return;
+	pr_warn("handover: %s (successor pid %d); this anyedged goes on serving\n", why,
+		(int)pp->successor);
+	snprintf(pp->d->upgrade_err, sizeof(pp->d->upgrade_err), "successor pid %d: %s",
+		 (int)pp->successor, why);
+	evaluate(pp);
+}
+
+static void on_handover_timeout(struct edge_loop *loop, struct edge_timer *t, void *arg)
+{
+	struct edged_pop *pp = arg;
+	char why[96];
+
+	(void)loop;
+	(void)t;
+	pp->handover_timer = NULL; /* one-shot */
+	snprintf(why, sizeof(why), "not ready within %d ms", HANDOVER_READY_MS);
+	handover_abort(pp, why);
+}
+
+/* v2: the successor says "ready" (or hangs up). */
+static void on_handover_conn(struct edge_loop *loop, int c, uint32_t events, void *arg)
+{
+	struct edged_pop *pp = arg;
+	char msg[64];
+	ssize_t n;
+
+	(void)events;
+	n = recv(c, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || strncmp(msg, "ready\n", (size_t)n < 6 ? 6 : (size_t)n)) {
+		handover_abort(pp, n <= 0 ? "it hung up before it was ready"
+					  : "it sent something else than \"ready\"");
+		return;
+	}
+	/* Tell systemd first (MAINPID): our exit then is no service stop. */
+	if (pp->d->handed_over_to)
+		pp->d->handed_over_to(pp->successor);
+	if (send(c, "go\n", 3, MSG_NOSIGNAL) != 3) {
+		handover_abort(pp, "it hung up before \"go\"");
+		return;
+	}
+	edge_loop_del_fd(loop, c);
+	if (pp->handover_timer)
+		edge_loop_timer_del(loop, pp->handover_timer);
+	pp->handover_timer = NULL;
+	pp->handover_conn = -1; /* not closed: see below */
+	pr_info("handover: pid %d is ready; exiting without withdrawing\n", (int)pp->successor);
+	pp->handed_over = true;
+	pp->d->keep_attached = true;
+	/*
+	 * c stays open on purpose until this process is gone: its close is
+	 * how the successor knows that our control socket is free.
+	 */
+	edge_loop_stop(loop, 0);
+}
 
 /* A successor must ask: a mere connect (a probe) hands nothing over. */
 static void on_handover_req(struct edge_loop *loop, int c, uint32_t events, void *arg)
 {
+	struct edged_pop *pp = arg;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 	char req[64];
+	int version = 0;
 	ssize_t n;
 
 	(void)events;
@@ -943,11 +1055,39 @@ static void on_handover_req(struct edge_loop *loop, int c, uint32_t events, void
 	if (n < 0 && errno == EAGAIN)
 		return;
 	edge_loop_del_fd(loop, c);
-	if (n == (ssize_t)strlen(HANDOVER_REQ) && !memcmp(req, HANDOVER_REQ, n)) {
-		handover_send(arg, c);
+	if (n == (ssize_t)strlen(HANDOVER_REQ) && !memcmp(req, HANDOVER_REQ, n))
+		version = 1;
+	else if (n == (ssize_t)strlen(HANDOVER_REQ2) && !memcmp(req, HANDOVER_REQ2, n))
+		version = 2;
+	/* One successor at a time. */
+	if (!version || pp->handover_conn >= 0 || pp->handed_over) {
+		close(c);
 		return;
 	}
-	close(c);
+	pp->successor = getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) ? 0 : cred.pid;
+	if (handover_send(pp, c, version)) {
+		close(c);
+		return;
+	}
+	if (version == 1) {
+		pr_info("handover: state and lease sent to pid %d; exiting without withdrawing\n",
+			(int)pp->successor);
+		if (pp->d->handed_over_to)
+			pp->d->handed_over_to(pp->successor);
+		pp->handed_over = true;
+		pp->d->keep_attached = true;
+		edge_loop_stop(pp->d->loop, 0); /* c stays open until we are gone */
+		return;
+	}
+	pp->handover_conn = c;
+	pp->handover_timer = edge_loop_timer_add(loop, HANDOVER_READY_MS, 0, on_handover_timeout,
+						 pp);
+	if (edge_loop_add_fd(loop, c, EPOLLIN, on_handover_conn, pp) || !pp->handover_timer) {
+		handover_abort(pp, "cannot wait for it");
+		return;
+	}
+	pr_info("handover: state and lease sent to pid %d; serving until it is ready\n",
+		(int)pp->successor);
 }
 
 static void on_handover(struct edge_loop *loop, int fd, uint32_t events, void *arg)
@@ -962,7 +1102,7 @@ static void on_handover(struct edge_loop *loop, int fd, uint32_t events, void *a
 		close(c);
 }
 
-static void handover_send(struct edged_pop *pp, int c)
+static int handover_send(struct edged_pop *pp, int c, int version)
 {
 	char buf[CMSG_SPACE(sizeof(int))] = {}, *msg;
 	struct iovec iov;
@@ -972,11 +1112,9 @@ static void handover_send(struct edged_pop *pp, int c)
 	int lfd;
 
 	msg = malloc(HANDOVER_MSG_MAX);
-	if (!msg) {
-		close(c);
-		return;
-	}
-	len += snprintf(msg + len, HANDOVER_MSG_MAX - len, "anyedge-handover 1\n");
+	if (!msg)
+		return -ENOMEM;
+	len += snprintf(msg + len, HANDOVER_MSG_MAX - len, "anyedge-handover %d\n", version);
 	for (i = 0; i < pp->n_pfx && len < HANDOVER_MSG_MAX - 128; i++)
 		if (pp->pfx[i].pop.state != EDGE_POP_WITHDRAWN)
 			len += snprintf(msg + len, HANDOVER_MSG_MAX - len, "announced %s\n",
@@ -999,19 +1137,11 @@ static void handover_send(struct edged_pop *pp, int c)
 	}
 	if (sendmsg(c, &mh, MSG_NOSIGNAL) < 0) {
 		pr_warn("handover: sending the state failed: %s; staying\n", strerror(errno));
-		close(c);
 		free(msg);
-		return;
+		return -errno;
 	}
 	free(msg);
-	pr_info("handover: state and lease sent to the successor; exiting without withdrawing\n");
-	pp->handed_over = true;
-	pp->d->keep_attached = true;
-	/*
-	 * c stays open on purpose until this process is gone: its close is
-	 * how the successor knows that our control socket is free.
-	 */
-	edge_loop_stop(pp->d->loop, 0);
+	return 0;
 }
 
 static void handover_listen(struct edged_pop *pp)
@@ -1072,6 +1202,37 @@ static void adopt_check_up(struct edge_config *cfg, const char *name)
 				cfg->services[i].checks[j].check.initial_up = true;
 }
 
+/* Connect to the handover socket and ask with req. fd or -errno (err set). */
+static int takeover_connect(const struct sockaddr_un *sa, const char *req, char *err,
+			    size_t errlen)
+{
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
+	    send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "takeover: cannot reach the running anyedged at %s: %s",
+			 sa->sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* Until the peer closes fd (the predecessor is gone), at most ms. */
+static void wait_closed(int fd, __u64 ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	__u64 t0 = edge_now_ms();
+	char junk;
+
+	while (edge_now_ms() - t0 < ms)
+		if (poll(&pfd, 1, 100) == 1 && recv(fd, &junk, 1, 0) <= 0)
+			break;
+}
+
 int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -1083,10 +1244,9 @@ int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
 	struct cmsghdr *cm;
 	struct pollfd pfd;
 	__u64 t0 = edge_now_ms();
+	int fd = -1, ret, version = 2;
 	ssize_t n;
 	size_t cap = 0;
-	int fd = -1, ret;
-	char junk;
 
 	if (handover_path(d, sa.sun_path, sizeof(sa.sun_path))) {
 		snprintf(err, errlen, "takeover: %s.handover is too long a path",
@@ -1100,12 +1260,14 @@ int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
 		goto err;
 	}
 	pp->adopt_lease_fd = -1;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    send(fd, HANDOVER_REQ, strlen(HANDOVER_REQ), MSG_NOSIGNAL) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "takeover: cannot reach the running anyedged at %s: %s",
-			 sa.sun_path, strerror(errno));
+	pp->takeover_fd = -1;
+	pp->handover_listen = -1;
+	pp->handover_conn = -1;
+again:
+	fd = takeover_connect(&sa, version == 2 ? HANDOVER_REQ2 : HANDOVER_REQ, err, errlen);
+	if (fd < 0) {
+		ret = fd;
+		fd = -1;
 		goto err;
 	}
 	iov.iov_base = msg;
@@ -1119,6 +1281,12 @@ int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
 		goto err;
 	}
 	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n == 0 && version == 2) {
+		/* A version 1 daemon hangs up on a request it does not know. */
+		close(fd);
+		version = 1;
+		goto again;
+	}
 	if (n <= 0) {
 		ret = n < 0 ? -errno : -ECONNRESET;
 		snprintf(err, errlen, "takeover: reading the state: %s", strerror(-ret));
@@ -1128,7 +1296,7 @@ int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 			memcpy(&pp->adopt_lease_fd, CMSG_DATA(cm), sizeof(int));
-	if (strncmp(msg, "anyedge-handover 1\n", 19)) {
+	if (strncmp(msg, version == 2 ? "anyedge-handover 2\n" : "anyedge-handover 1\n", 19)) {
 		ret = -EPROTO;
 		snprintf(err, errlen, "takeover: %s speaks another handover protocol",
 			 sa.sun_path);
@@ -1153,17 +1321,18 @@ int edged_pop_takeover(struct edged *d, char *err, size_t errlen)
 			strcpy(pp->adopt_prefixes[pp->n_adopt_prefixes++], line + 10);
 		}
 	}
-	/* Until the predecessor is gone, its control socket is in the way. */
-	pfd.events = POLLIN;
-	while (edge_now_ms() - t0 < HANDOVER_WAIT_MS) {
-		if (poll(&pfd, 1, 100) == 1 && recv(fd, &junk, 1, 0) <= 0)
-			break;
-	}
-	close(fd);
 	free(msg);
-	pr_info("takeover: adopted %zu announced prefixes%s from the predecessor in %llu ms\n",
+	pr_info("takeover: adopted %zu announced prefixes%s from the predecessor%s in %llu ms\n",
 		pp->n_adopt_prefixes, pp->adopt_lease_fd >= 0 ? " and the lease" : "",
+		version == 2 ? " (it serves until we are ready)" : "",
 		(unsigned long long)(edge_now_ms() - t0));
+	if (version == 2) {
+		pp->takeover_fd = fd;
+	} else {
+		/* Version 1: the predecessor is exiting; its control socket is in the way. */
+		wait_closed(fd, HANDOVER_WAIT_MS);
+		close(fd);
+	}
 	d->pop = pp;
 	return 0;
 
@@ -1177,4 +1346,35 @@ err:
 	free(pp);
 	free(msg);
 	return ret;
+}
+
+bool edged_pop_takeover_pending(const struct edged *d)
+{
+	return d->pop && d->pop->takeover_fd >= 0;
+}
+
+int edged_pop_takeover_commit(struct edged *d, char *err, size_t errlen)
+{
+	struct edged_pop *pp = d->pop;
+	struct pollfd pfd;
+	char go[8];
+	ssize_t n;
+	int fd;
+
+	if (!pp || pp->takeover_fd < 0)
+		return 0;
+	fd = pp->takeover_fd;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (send(fd, "ready\n", 6, MSG_NOSIGNAL) != 6 || poll(&pfd, 1, HANDOVER_WAIT_MS) != 1 ||
+	    (n = recv(fd, go, sizeof(go), 0)) != 3 || memcmp(go, "go\n", 3)) {
+		snprintf(err, errlen, "takeover: the predecessor did not let go (it serves on)");
+		return -ECANCELED;
+	}
+	/* It is exiting: its control socket is free once the connection closes. */
+	wait_closed(fd, HANDOVER_WAIT_MS);
+	close(fd);
+	pp->takeover_fd = -1;
+	handover_listen(pp);
+	return 0;
 }

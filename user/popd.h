@@ -48,6 +48,17 @@ void edged_pop_free(struct edged *d);
  * -errno with the cause in err.
  */
 int edged_pop_takeover(struct edged *d, char *err, size_t errlen);
+/*
+ * Version 2 (both sides this version): the predecessor serves on until
+ * edged_pop_takeover_commit(), called once the maps are synced, the
+ * program attached and edged_pop_start() ran: "ready" -> "go", then waits
+ * until it is gone (its control socket free). 0, or -ECANCELED when it
+ * did not let go (it serves on: exit without withdrawing or detaching).
+ * Nothing to do (0) after a version 1 takeover or none.
+ */
+int edged_pop_takeover_commit(struct edged *d, char *err, size_t errlen);
+/* A version 2 takeover that has not been committed yet. */
+bool edged_pop_takeover_pending(const struct edged *d);
 /* The old side: the state went to a successor; exit without withdrawing or detaching. */
 bool edged_pop_handed_over(const struct edged *d);
 

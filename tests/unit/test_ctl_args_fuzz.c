@@ -115,6 +115,8 @@ TEST(ctl_args_bad_ones_are_usage_errors)
 		"lb|x",
 		"reload|now",
 		"help|me",
+		"upgrade|relative/anyedged",
+		"upgrade|/a|/b",
 		"pool",
 		"pool|fra",
 		"pool|fra|up|now",
@@ -172,6 +174,7 @@ TEST(ctl_args_good_ones_pass_the_check)
 		"backends",	   "drain|192.0.2.1", "undrain|2001:db8::1",
 		"withdraw|192.0.2.0/24", "announce|2001:db8::/32", "auto|192.0.2.53",
 		"reload",	   "help",	      "lb",
+		"upgrade",	   "upgrade|/usr/local/sbin/anyedged",
 	};
 	char ctl[PATH_MAX], buf[256], *args[8];
 	size_t i;
