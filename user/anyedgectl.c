@@ -530,6 +530,19 @@ static void print_vips(struct json_object *arr)
 	}
 }
 
+/* status "upgrade" (anyedged.c): the last binary upgrade, if any. */
+static void print_upgrade(struct json_object *u)
+{
+	const char *state = jstr(u, "state");
+
+	printf("upgrade: %s", state);
+	if (strcmp(state, "none"))
+		printf(" (pid %lld, %s)", (long long)jint(u, "pid"), jstr(u, "binary"));
+	if (*jstr(u, "error"))
+		printf(": %s", jstr(u, "error"));
+	printf("\n");
+}
+
 static void print_status(struct json_object *d)
 {
 	static const char *const known[] = {"daemon", "reload", "pools", "overrides", "drained"};
@@ -577,6 +590,8 @@ static void print_status(struct json_object *d)
 			print_anycast(val);
 		else if (!strcmp(key, "vips") && json_object_is_type(val, json_type_array))
 			print_vips(val);
+		else if (!strcmp(key, "upgrade") && json_object_is_type(val, json_type_object))
+			print_upgrade(val);
 		else if (!strcmp(key, "health") && json_object_is_type(val, json_type_object))
 			print_health(val);
 		else

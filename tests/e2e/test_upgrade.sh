@@ -146,6 +146,10 @@ EOF
 	echo "# successor hung up after the state: ${out##*: upgrade failed: }"
 	grep -q 'handover: .*hung up before it was ready.*goes on serving' "$LOG" ||
 		{ fail "$(log_tail "no handover abort in the log")"; return; }
+	out=$("${CTL[@]}" status 2>&1)
+	grep -q "^upgrade: failed (pid [0-9]*, $TMP/quitter): .*hung up before it was ready" <<<"$out" ||
+		{ fail "$(printf 'status does not show the failed upgrade:
+%s' "$out")"; return; }
 	serving_unchanged "$DAEMON_PID" "$T_START"
 }
 
