@@ -436,7 +436,9 @@ print("idle %.1f %s" % (time.monotonic() - t, line.strip()))
 ') || fail "client failed: $out" || return
 	grep -qE '^refused (13[0-9]|1[4-9][0-9]|200)$' <<<"$out" ||
 		fail "expected about 136 of 200 refused (64 at once): $out" || return
-	grep -q 'idle 1\.[0-9] .*idle for 1000 ms' <<<"$out" || fail "idle client: $out" || return
+	# Closed by the 1 s idle timeout: not at once, and well before the
+	# client's own 5 s timeout (a loaded machine runs the timer late).
+	grep -qE 'idle (0\.9|[1-4]\.[0-9]) .*idle for 1000 ms' <<<"$out" || fail "idle client: $out" || return
 	echo "# hostile clients: $(tr '\n' ' ' <<<"$out")"
 	alive "$DAEMON_PID" || fail "anyedged died" || return
 	[ -n "$(ask)" ] || fail "no DNS answer afterwards" || return
