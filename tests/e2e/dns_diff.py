@@ -269,7 +269,8 @@ class Stats:
 
     def __init__(self, ctl, pin):
         self.cmd = [ctl, "-j", "--pin-path", pin, "stats"]
-        names = list(self._spawn())
+        # The counters only: the reply also carries lists (e.g. "vips").
+        names = [k for k, v in self._spawn().items() if type(v) is int]
         self.idx, self.n = names.index("verdict_tx"), len(names)
         self.fd = -1
         nr = self.SYS_BPF.get(os.uname().machine)
@@ -285,20 +286,32 @@ class Stats:
         self.fd = self.libc.syscall(nr, self.BPF_OBJ_GET, attr, 128)
         self.key = ctypes.create_string_buffer(4)
         self.val = ctypes.create_string_buffer(8 * self.n * self.ncpu)
+        if self.fd < 0:
+            return
+        # The layout guessed from the JSON must read what anyedgectl reads
+        # (retried: a stray packet may move a counter between the reads).
+        for _ in range(5):
+            want = self._spawn()
+            if self._sums() == [want[k] for k in names]:
+                return
+        raise RuntimeError("edge_stats read with bpf(2) disagrees with anyedgectl -j stats")
 
     def _spawn(self):
         out = subprocess.run(self.cmd, check=True, capture_output=True, text=True).stdout
         return json.loads(out)
 
-    def tx(self):
-        if self.fd < 0:
-            return self._spawn()["verdict_tx"]
+    def _sums(self):
         attr = ctypes.create_string_buffer(struct.pack(
             "=IIQQQ", self.fd, 0, ctypes.addressof(self.key), ctypes.addressof(self.val), 0), 128)
         if self.libc.syscall(self.nr, self.BPF_MAP_LOOKUP_ELEM, attr, 128):
             raise OSError(ctypes.get_errno(), "bpf(BPF_MAP_LOOKUP_ELEM) on edge_stats")
         vals = struct.unpack(f"={self.n * self.ncpu}Q", self.val.raw)
-        return sum(vals[c * self.n + self.idx] for c in range(self.ncpu))
+        return [sum(vals[c * self.n + i] for c in range(self.ncpu)) for i in range(self.n)]
+
+    def tx(self):
+        if self.fd < 0:
+            return self._spawn()["verdict_tx"]
+        return self._sums()[self.idx]
 
 
 def rrs(section, skip_opt=False):
