@@ -122,6 +122,17 @@ $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h $(USER_HDRS) $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# The XDP program with bench stages compiled in (dns_bench -a; see DNS_STAGE in bpf/dns.h).
+$(BUILD)/edge_stages.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DEDGE_BENCH_STAGES -c $< -o $@
+
+$(BUILD)/edge_stages.skel.h: $(BUILD)/edge_stages.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name edge_stages > $@
+
+$(BUILD)/obj/bench_dns_bench.o: $(BUILD)/edge_stages.skel.h
+
 $(BUILD)/dns_bench: $(BUILD)/obj/bench_dns_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)

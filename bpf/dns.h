@@ -61,6 +61,31 @@
 const volatile __u16 cfg_dns_udp_size = EDGE_DNS_UDP_SIZE;
 const volatile __u8 cfg_dns_out_of_zone = EDGE_OOZ_REFUSE;
 
+/*
+ * Bench only (build/dns_bench -a, -A): the program built with
+ * -DEDGE_BENCH_STAGES (build/edge_stages.bpf.o, never loaded by the daemon)
+ * stops at the stage in edge_bench_stage (bpf/maps.h) and passes the
+ * packet (as EDGE_R_dns_unsupported), so each stage's cost is read by
+ * difference. In the real program DNS_STAGE() is empty: no load, no
+ * compare.
+ */
+static __always_inline bool dns_bench_stop(__u32 stage)
+{
+#ifdef EDGE_BENCH_STAGES
+	__u32 zero = 0, *stop = bpf_map_lookup_elem(&edge_bench_stage, &zero);
+
+	return stop && *stop == stage;
+#else
+	return false;
+#endif
+}
+
+#define DNS_STAGE(n)                                   \
+	do {                                           \
+		if (dns_bench_stop(n))                 \
+			return EDGE_R_dns_unsupported; \
+	} while (0)
+
 struct edge_dnshdr {
 	__be16 id;
 	__be16 flags;
@@ -377,10 +402,12 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	    dns->nscount || arcount > DNS_MAX_AR)
 		return EDGE_R_dns_malformed;
 
+	DNS_STAGE(4);
 	q = (void *)(dns + 1);
 	n = dns_read_name(q, data_end, scr, &query->qsum);
 	if (n < 0)
 		return EDGE_R_dns_malformed;
+	DNS_STAGE(5);
 	/*
 	 * Through map memory, volatile so the compiler cannot forward the
 	 * store: see struct edge_scratch.
@@ -619,10 +646,12 @@ __noinline int edge_dns_plan(struct xdp_md *ctx, struct edge_pkt *p, struct edge
 	}
 
 	dns_suffix_hashes(scr);
+	DNS_STAGE(7);
 	key = scr->n_labels ? scr->hash[0] : EDGE_DNS_ROOT_HASH;
 	nm = bpf_map_lookup_elem(&edge_dns_names, &key);
 	if (nm && nm->name_len == query->name_len &&
 	    edge_dns_name_eq(scr, 0, (const struct edge_dns_wire *)nm->name, query->name_len)) {
+		DNS_STAGE(8);
 		pidx = nm->static_blob[query->qtype == DNS_TYPE_AAAA];
 		if (pidx) {
 			/* A static set: the answer is known without the policy. */
@@ -649,6 +678,7 @@ __noinline int edge_dns_plan(struct xdp_md *ctx, struct edge_pkt *p, struct edge
 		return EDGE_CONTINUE;
 	}
 
+	DNS_STAGE(8);
 	/*
 	 * Not a name we have: is it inside one of our zones? The longest
 	 * suffix whose hash is a zone apex, verified once after the loop (a
@@ -872,6 +902,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 			return EDGE_R_dns_xdp_error;
 		ans_len = ans->len;
 	}
+	DNS_STAGE(11);
 	if (plan->soa_blob) {
 		idx = plan->soa_blob - 1;
 		soa = bpf_map_lookup_elem(&edge_dns_blobs, &idx);
@@ -911,6 +942,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		       dns_off + DNS_HDR_LEN + query->name_len + 4);
 	if (r != EDGE_CONTINUE)
 		return r;
+	DNS_STAGE(12);
 	/* After dns_resize: it may use scr->frame to move the headers. */
 	if (query->has_opt)
 		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
@@ -968,6 +1000,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		}
 		sum += csum_at(csum_fold16(w), pos);
 	}
+	DNS_STAGE(13);
 	if (dns_reply_headers(ctx, p, sizeof(struct udphdr) + msg_len, sum))
 		return EDGE_R_dns_xdp_error;
 	return plan->reason;
@@ -982,15 +1015,19 @@ static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *
 	__u32 zero = 0;
 	int r;
 
+	DNS_STAGE(2);
 	scr = bpf_map_lookup_elem(&edge_scratch, &zero);
 	if (!scr)
 		return EDGE_R_dns_xdp_error;
+	DNS_STAGE(3);
 	r = dns_parse_query(ctx, p, scr, &query);
 	if (r != EDGE_CONTINUE)
 		return r;
+	DNS_STAGE(6);
 	r = edge_dns_plan(ctx, p, scr, &query, &plan);
 	if (r != EDGE_CONTINUE)
 		return r;
+	DNS_STAGE(9);
 	switch (edge_dns_rrl_check(ctx, p)) {
 	case DNS_RRL_DROP:
 		return EDGE_R_dns_rrl_drop;
@@ -998,6 +1035,7 @@ static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *
 		plan.slip = 1;
 		break;
 	}
+	DNS_STAGE(10);
 	return edge_dns_build(ctx, p, scr, &query, &plan);
 }
 

@@ -108,6 +108,10 @@ int edge_xdp(struct xdp_md *ctx)
 	r = parse_ip(ctx, &p);
 	if (r != EDGE_CONTINUE)
 		goto out;
+	if (dns_bench_stop(1)) { /* bench only: compiled out of the real program */
+		r = EDGE_R_dns_unsupported;
+		goto out;
+	}
 	vip = bpf_map_lookup_elem(&edge_vips, &p.dst);
 	if (!vip) {
 		r = EDGE_R_not_vip;
@@ -121,6 +125,8 @@ int edge_xdp(struct xdp_md *ctx)
 	}
 	r = edge_vip_path(ctx, &p, vip);
 out:
+	if (dns_bench_stop(14)) /* bench only: the whole path without the counters */
+		return edge_action(r);
 	if (vip_id < EDGE_MAX_VIPS && r != EDGE_R_lb_tx && r != EDGE_R_lb_redirect)
 		edge_vip_count(vip_id, bytes); /* forwarded ones: per service */
 	return edge_verdict(edge_action(r), r, bytes);

@@ -143,4 +143,14 @@ struct {
 	__type(value, struct edge_scratch);
 } edge_scratch SEC(".maps");
 
+#ifdef EDGE_BENCH_STAGES
+/* Bench builds only: the DNS_STAGE() to stop at (bpf/dns.h); 0 = none. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} edge_bench_stage SEC(".maps");
+#endif
+
 #endif /* EDGE_MAPS_H */

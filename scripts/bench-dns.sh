@@ -24,6 +24,14 @@
 #
 #   [ROUNDS=3] scripts/bench-dns.sh [SECONDS per run, default 1] [QPS]
 #
+# STAGES="1 2 ... 14 0" (ablation with real traffic, method (b) only):
+# instead of the daemon, `dns_bench -A` attaches build/edge_stages.bpf.o
+# (bpf/dns.h DNS_STAGE: the program stops after that stage and passes the
+# packet; 0 = the full path) and every stage is timed for STAGE_KINDS
+# (default "a geo"); the prog ns column is the figure (a stopped packet
+# goes to the kernel stack, so its cpu ns is not comparable). Counters are
+# not checked there (the stop passes every packet by design).
+#
 # Needs root, build/ (make all build/dns_bench build/dns_blast). Restores
 # kernel.bpf_stats_enabled and removes its namespaces on every exit.
 set -uo pipefail
@@ -97,7 +105,42 @@ reload()
 	return 1
 }
 
+# stage_run: the STAGES ablation (see the top), then the table.
+stage_run()
+{
+	local round st kind n=50 pin="/sys/fs/bpf/anyedge-$P-stage"
+
+	bg_ns "$NS_S" "$BUILD/dns_bench" -A "$IF_S" -P "$pin" -g "${GEO_EXTRA:-0}" \
+		>"$TMP/stages.log" 2>&1
+	while [ "$n" -gt 0 ] && ! grep -q attached "$TMP/stages.log"; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	grep -q attached "$TMP/stages.log" || { cat "$TMP/stages.log"; return 1; }
+	for round in $(seq "$ROUNDS"); do
+		ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+		ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp ||
+			return 1
+		napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || return 1
+		measure reflector a - || return 1
+		# Back to the stages program (dns_bench still holds it).
+		ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+		in_ns "$NS_S" ip link set dev "$IF_S" xdpdrv pinned "${pin}_prog" || return 1
+		napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || return 1
+		for st in $STAGES; do
+			bpftool map update pinned "$pin" key 0 0 0 0 value "$st" 0 0 0 || return 1
+			for kind in ${STAGE_KINDS:-a geo}; do
+				measure "s$st:$kind" "$kind" - || return 1
+			done
+		done
+	done
+}
+
 CONFIG=$(write_config) || exit 1
+if [ -n "${STAGES:-}" ]; then
+	stage_run || exit 1
+	ROUNDS=0	# the loop below is the daemon's
+fi
 # Rounds alternate the reflector and anyedge so drift (other load on the
 # machine) hits both alike; medians over the rounds.
 for round in $(seq "$ROUNDS"); do

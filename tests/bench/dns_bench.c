@@ -19,11 +19,24 @@
  * means something. Baseline there: an XDP_DROP program, timed alike. IFNAME
  * must be a veth whose peer has an XDP program (scripts/bench-dns.sh sets
  * that up).
+ *
+ * With -a (ablation), plain test runs of build/edge_stages.bpf.o (the same
+ * program with DNS_STAGE() stops compiled in, sharing the real program's
+ * maps): each path stopped after each stage, so a stage's cost is the
+ * difference between two rows. The counters prove every stopped run
+ * reached its stage (reason_dns_unsupported, the stop's reason) and every
+ * full run took its path. These runs go through a syscall each (cold
+ * branch predictors): for the NAPI-warm figure, -A IFNAME -P PINFILE
+ * attaches the stages program to IFNAME (native XDP, serving the bench
+ * zone), pins its edge_bench_stage map at PINFILE and waits for SIGTERM;
+ * `STAGES="1 2 ..." scripts/bench-dns.sh` drives it with real traffic.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/if_link.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +47,7 @@
 
 #include "config.h"
 #include "edge.skel.h"
+#include "edge_stages.skel.h"
 #include "loader.h"
 #include "log.h"
 #include "stats.h"
@@ -45,6 +59,7 @@ struct path {
 	struct frame *frames;
 	const char *counter; /* must grow by one per run */
 	int rrl;	     /* RRL on (never limiting) while this path runs */
+	__u32 stop;	     /* -a: edge_dns_bench_stop while it runs */
 	__u64 *samples;
 	size_t n;
 };
@@ -75,6 +90,17 @@ static int rrl_set(int on)
 /* Live-frames mode: the ifindex frames are "received" on (0: off). */
 static int live_ifindex;
 
+/* -a, -A: the program with bench stages, sharing the real program's maps. */
+static struct edge_stages *stages_skel;
+
+static int stage_set(__u32 stop)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(stages_skel->maps.edge_bench_stage), &zero, &stop,
+				   0);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
@@ -86,6 +112,18 @@ static __u64 median(__u64 *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_u64);
 	return v[n / 2];
+}
+
+/* Mean of the middle 80% (sorts v): finer than the ~10 ns steps of a median. */
+static __u64 trimmed_mean(__u64 *v, size_t n)
+{
+	size_t i, lo = n / 10, hi = n - n / 10;
+	__u64 sum = 0;
+
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (i = lo; i < hi; i++)
+		sum += v[i];
+	return hi > lo ? sum / (hi - lo) : 0;
 }
 
 static int stat_field(const char *name)
@@ -108,6 +146,8 @@ static int run_path(struct path *pt, int stats_fd)
 	if (pt->counter && edge_stats_read(stats_fd, &before))
 		return -EIO;
 	if (pt->rrl && rrl_set(1))
+		return -EIO;
+	if (stages_skel && stage_set(pt->stop))
 		return -EIO;
 	for (i = 0; i < NFRAMES; i++) {
 		struct xdp_md md = {.data_end = pt->frames[i].len, .ingress_ifindex = live_ifindex};
@@ -196,6 +236,180 @@ static int measure(struct path *paths, size_t np, int rounds, int stats_fd, cons
 	return 0;
 }
 
+/*
+ * -a: open build/edge_stages.bpf.o's skeleton with every map of the real
+ * program reused (so it serves the same zone), load it. Its fd or -1.
+ */
+static int stages_load(struct edge_dp *dp)
+{
+	struct bpf_map *map, *real;
+
+	stages_skel = edge_stages__open();
+	if (!stages_skel)
+		return -1;
+	bpf_object__for_each_map(map, stages_skel->obj) {
+		if (strchr(bpf_map__name(map), '.') || map == stages_skel->maps.edge_bench_stage)
+			continue; /* .bss, .rodata, the stage: its own */
+		real = bpf_object__find_map_by_name(dp->skel->obj, bpf_map__name(map));
+		if (!real || bpf_map__reuse_fd(map, bpf_map__fd(real)))
+			return -1;
+	}
+	stages_skel->rodata->cfg_dns_udp_size = dp->skel->rodata->cfg_dns_udp_size;
+	stages_skel->rodata->cfg_dns_out_of_zone = dp->skel->rodata->cfg_dns_out_of_zone;
+	if (edge_stages__load(stages_skel))
+		return -1;
+	return bpf_program__fd(stages_skel->progs.edge_xdp);
+}
+
+static const struct {
+	__u32 stop;
+	const char *what;
+} stage_rows[] = {
+	{1, "parse eth + IP"},
+	{2, "+ VIP lookup, UDP/53 check"},
+	{3, "+ scratch lookup"},
+	{4, "+ UDP/DNS header checks"},
+	{5, "+ name walk (lowercase, hash, csum)"},
+	{6, "+ qtype/class, OPT/ECS parse"},
+	{7, "+ suffix hashes"},
+	{8, "+ name lookup, compare (NX: miss)"},
+	{9, "+ static/policy/geo (NX: zone walk)"},
+	{10, "+ RRL check (off)"},
+	{11, "+ answer blob lookup"},
+	{12, "+ SOA blob, resize frame"},
+	{13, "+ DNS header, records, OPT, sums"},
+	{14, "+ L2/L3/L4 turn-around, UDP csum"},
+	{0, "+ counters (full path)"},
+};
+#define NSTAGES (sizeof(stage_rows) / sizeof(stage_rows[0]))
+
+/*
+ * Ablation table: for each kind of query, the net ns (median minus the
+ * XDP_PASS median) of the program stopped after each stage, and the step
+ * from the row above.
+ */
+static int ablate(int pass_fd, int prog_fd, int stats_fd, int rounds, struct frame *fr[4])
+{
+	static const char *const kinds[4] = {"static A", "AAAA (v6)", "NXDOMAIN", "geo+ECS"};
+	static const char *const full_ctr[4] = {"reason_dns_answered", "reason_dns_answered",
+						"reason_dns_nxdomain", "event_dns_ecs"};
+	struct path base = {.name = "xdp_pass", .prog_fd = pass_fd, .frames = fr[0]};
+	struct path pt[4][NSTAGES];
+	__u64 bmed, med[4][NSTAGES];
+	size_t k, j, q;
+	int r, rc = -1;
+
+	base.samples = calloc((size_t)rounds * NFRAMES, sizeof(__u64));
+	if (!base.samples)
+		return -1;
+	for (q = 0; q < 4; q++)
+		for (k = 0; k < NSTAGES; k++) {
+			pt[q][k] = (struct path){
+				.name = stage_rows[k].what,
+				.prog_fd = prog_fd,
+				.frames = fr[q],
+				.counter = stage_rows[k].stop == 14 ? NULL
+					   : stage_rows[k].stop	   ? "reason_dns_unsupported"
+								   : full_ctr[q],
+				.stop = stage_rows[k].stop,
+			};
+			pt[q][k].samples = calloc((size_t)rounds * NFRAMES, sizeof(__u64));
+			if (!pt[q][k].samples)
+				return -1;
+		}
+	for (r = 0; r < rounds; r++) {
+		if (run_path(&base, stats_fd))
+			goto out;
+		/* Rotate the order so no row is always the first to run. */
+		for (j = 0; j < 4 * NSTAGES; j++) {
+			k = (j + r * 5) % (4 * NSTAGES);
+			if (run_path(&pt[k % 4][k / 4], stats_fd)) {
+				fprintf(stderr, "%s, %s failed\n", kinds[k % 4], pt[k % 4][k / 4].name);
+				goto out;
+			}
+		}
+	}
+	bmed = trimmed_mean(base.samples, base.n);
+	for (q = 0; q < 4; q++)
+		for (k = 0; k < NSTAGES; k++) {
+			med[q][k] = trimmed_mean(pt[q][k].samples, pt[q][k].n);
+			med[q][k] = med[q][k] > bmed ? med[q][k] - bmed : 0;
+		}
+	printf("(a) ablation, build/edge_stages.bpf.o, plain test runs, %d rounds x %d distinct "
+	       "frames;\nnet ns = mean of the middle 80%% minus XDP_PASS's (%llu ns), (+step from the row above)\n\n",
+	       rounds, NFRAMES, (unsigned long long)bmed);
+	printf("%-38s", "stopped after");
+	for (q = 0; q < 4; q++)
+		printf(" %14s", kinds[q]);
+	printf("\n");
+	for (k = 0; k < NSTAGES; k++) {
+		printf("%-38s", stage_rows[k].what);
+		for (q = 0; q < 4; q++) {
+			long long step = (long long)med[q][k] - (k ? (long long)med[q][k - 1] : 0);
+
+			printf(" %6llu (%+4lld)", (unsigned long long)med[q][k], step);
+		}
+		printf("\n");
+	}
+	printf("\ncounters checked: every stopped run reached its stage, every full run took "
+	       "its path.\n\n");
+	rc = 0;
+out:
+	for (q = 0; q < 4; q++)
+		for (k = 0; k < NSTAGES; k++)
+			free(pt[q][k].samples);
+	free(base.samples);
+	return rc;
+}
+
+static volatile sig_atomic_t stop_attached;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_attached = 1;
+}
+
+/* -A: the stages program on ifname until SIGTERM/SIGINT; 0 or -1. */
+static int stages_attach(int prog_fd, const char *ifname, const char *pinfile)
+{
+	int ifindex = if_nametoindex(ifname), rc = -1;
+	struct sigaction sa = {.sa_handler = on_signal};
+	char progpin[512];
+
+	if (!ifindex) {
+		fprintf(stderr, "interface %s: %s\n", ifname, strerror(errno));
+		return -1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* The program too (PINFILE_prog; bpffs names have no dots): the script re-attaches it after the reflector. */
+	snprintf(progpin, sizeof(progpin), "%s_prog", pinfile);
+	rc = bpf_map__pin(stages_skel->maps.edge_bench_stage, pinfile);
+	if (!rc)
+		rc = bpf_program__pin(stages_skel->progs.edge_xdp, progpin);
+	if (rc) {
+		fprintf(stderr, "pin %s: %s\n", pinfile, strerror(-rc));
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
+	if (bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "attach to %s: %s\n", ifname, strerror(errno));
+		goto out;
+	}
+	printf("attached\n");
+	fflush(stdout);
+	while (!stop_attached)
+		pause();
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	rc = 0;
+out:
+	bpf_map__unpin(stages_skel->maps.edge_bench_stage, pinfile);
+	bpf_program__unpin(stages_skel->progs.edge_xdp, progpin);
+	return rc;
+}
+
 static int load_simple(const char *file, struct bpf_object **obj)
 {
 	struct bpf_program *prog;
@@ -212,13 +426,19 @@ int main(int argc, char **argv)
 	static struct frame fa[NFRAMES], f6[NFRAMES], fnx[NFRAMES], fgeo[NFRAMES];
 	char dir[] = "/tmp/anyedge-bench-XXXXXX", cfgpath[600], err[8192];
 	struct bpf_object *pass_obj, *drop_obj, *refl_obj;
-	const char *ifname = NULL;
+	const char *ifname = NULL, *attach_if = NULL, *pinfile = NULL;
 	struct edge_config cfg;
 	struct edge_dp dp;
-	int rounds = 5, i, pass_fd, drop_fd, refl_fd, opt, edge_fd, rc = 0;
+	int rounds = 5, i, pass_fd, drop_fd, refl_fd, opt, edge_fd, rc = 0, ablation = 0;
 
-	while ((opt = getopt(argc, argv, "r:i:g:")) != -1) {
-		if (opt == 'r')
+	while ((opt = getopt(argc, argv, "r:i:g:aA:P:")) != -1) {
+		if (opt == 'a')
+			ablation = 1;
+		else if (opt == 'A')
+			attach_if = optarg;
+		else if (opt == 'P')
+			pinfile = optarg;
+		else if (opt == 'r')
 			rounds = atoi(optarg);
 		else if (opt == 'i')
 			ifname = optarg;
@@ -227,7 +447,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr,
 				"usage: %s [-r ROUNDS] [-i VETH (live frames)] [-g "
-				"EXTRA_GEO_PREFIXES]\n",
+				"EXTRA_GEO_PREFIXES] [-a (ablation)] [-A IFNAME -P PINFILE]\n",
 				argv[0]);
 			return 2;
 		}
@@ -298,6 +518,21 @@ int main(int argc, char **argv)
 	};
 	size_t np = sizeof(paths) / sizeof(paths[0]);
 
+	if (ablation || attach_if) {
+		struct frame *fr[4] = {fa, f6, fnx, fgeo};
+		int sfd = stages_load(&dp);
+
+		if (sfd < 0) {
+			fprintf(stderr, "loading build/edge_stages.bpf.o failed\n");
+			rc = 1;
+		} else if (attach_if) {
+			rc = !pinfile || stages_attach(sfd, attach_if, pinfile) ? 1 : 0;
+		} else if (ablate(pass_fd, sfd, edge_dp_stats_fd(&dp), rounds, fr)) {
+			rc = 1;
+		}
+		edge_stages__destroy(stages_skel);
+		goto out;
+	}
 	if (measure(paths, np, rounds, edge_dp_stats_fd(&dp),
 		    "(a) BPF_PROG_TEST_RUN, repeat=1 on fresh input", "XDP_PASS"))
 		rc = 1;
@@ -311,6 +546,7 @@ int main(int argc, char **argv)
 			    "XDP_DROP"))
 			rc = 1;
 	}
+out:
 	edge_dp_close(&dp);
 	edge_config_free(&cfg);
 	bpf_object__close(pass_obj);
