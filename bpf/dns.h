@@ -129,47 +129,128 @@ struct edge_dns_plan {
 	__u8 pad[3];
 };
 
-/*
- * Walk the question name: validate label lengths, copy it lowercased into
- * scr->name, keep the running label hash after every byte in
- * scr->hash_at[] (indexed by the loop counter only: a label counter here
- * would make every iteration a distinct verifier state), and add the bytes
- * as sent (the reply echoes them) to *sum. Returns the wire length
- * (including the root label) or -1.
- */
-static __always_inline int dns_read_name(const __u8 *q, void *data_end, struct edge_scratch *scr,
-					 __u64 *sum)
-{
-	__u64 h = EDGE_DNS_LABEL_HASH_INIT;
-	__u32 next = 0; /* index of the next length byte */
-	__u32 j;
-	__u8 c;
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the name walk loads little-endian words (include/dns_wire.h)"
+#endif
 
-	/* Constant bound: a wire name is at most 255 bytes. */
-	for (j = 0; j < EDGE_DNS_NAME_MAX; j++) {
-		if ((void *)(q + j + 1) > data_end)
-			return -1;
-		c = q[j];
-		*sum += csum_byte(c, j);
-		if (j == next) {
-			if (c == 0) {
-				scr->name[j] = 0;
-				return j + 1;
-			}
-			if (c > 63) /* a compression pointer or reserved type */
-				return -1;
-			next = j + c + 1;
-			h = EDGE_DNS_LABEL_HASH_INIT;
-		} else {
-			c = edge_dns_lower(c);
-		}
-		h = edge_dns_label_step(h, c);
+/*
+ * One 8-byte store at any byte offset (x86 and arm64 allow it, and so
+ * does the verifier for map values without strict alignment): clang
+ * would split a store through a cast pointer of unknown alignment into
+ * eight byte stores.
+ */
+static __always_inline void dns_store8(__u8 *dst, __u64 w)
+{
+	asm volatile("*(u64 *)(%[dst] + 0) = %[w]" : : [dst] "r"(dst), [w] "r"(w) : "memory");
+}
+
+/* Chunks of a name at most: 127 one-letter labels (2 bytes each) and the root. */
+#define DNS_NAME_CHUNKS 128
+
+/*
+ * Walk the question name 8 bytes at a time: validate label lengths, copy
+ * it lowercased into scr->name, hash each label by chunks (see
+ * include/dns_wire.h) keeping the running hash after every chunk in
+ * scr->hash_at[] at the chunk's last byte (indexed by position, not by a
+ * label counter: that would make every iteration a distinct verifier
+ * state), and add the bytes as sent (the reply echoes them) to *sum.
+ * A chunk is one load: a label's next (up to) 8 bytes, the length byte
+ * first; near the end of the message the last 8 bytes, shifted down.
+ * Returns the wire length (including the root label) or -1. A global
+ * function: verified once, and the path after it once, not once per
+ * state the walk can end in. The message starts at query->dns_off and
+ * is query->msg_len long; the sum goes to query->qsum.
+ */
+__noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
+				  struct edge_dns_query *query)
+{
+	__u64 h = EDGE_DNS_LABEL_HASH_INIT, w, x, s = 0;
+	__u32 pos, rem, n, i, dpos, off, last, at, msg_len, sh;
+	const __u8 *ptr, *dns;
+	__s32 d;
+	void *data_end;
+
+	if (!ctx || !scr || !query)
+		return -1;
+	data_end = (void *)(long)ctx->data_end;
+	dns = (void *)(long)ctx->data + (query->dns_off & EDGE_OFF_MASK);
+	msg_len = query->msg_len;
+	/* Header, a root name and qtype/qclass at least: last is >= 9. */
+	if (msg_len < DNS_HDR_LEN + 5)
+		return -1;
+	scr->walk_pos = 0;
+	scr->walk_rem = 0;
+	for (i = 0; i < DNS_NAME_CHUNKS + 1; i++) {
 		/*
-		 * Stored at every byte: storing only at a label's end makes
-		 * the verifier track next exactly and explode in states.
+		 * The cursor through map memory (volatile): to the verifier an
+		 * unknown bounded value at every iteration, so the states of
+		 * one iteration prune each other instead of multiplying.
 		 */
-		scr->hash_at[j] = h;
-		scr->name[j] = c;
+		pos = *(volatile __u32 *)&scr->walk_pos & 0x1ff;
+		rem = *(volatile __u32 *)&scr->walk_rem & 0x7f;
+		/* So is the length: each path would narrow its range otherwise. */
+		msg_len = *(volatile __u32 *)&query->msg_len;
+		last = msg_len - 8;
+		dpos = DNS_HDR_LEN + pos;
+		if (pos >= EDGE_DNS_NAME_MAX || dpos >= msg_len)
+			return -1;
+		/*
+		 * Branch-free where it can be (fewer paths for the verifier to
+		 * walk, none to mispredict): off = min(dpos, last).
+		 */
+		d = (__s32)(dpos - last);
+		off = last + (d & (d >> 31));
+		/*
+		 * The message is all in the frame (UDP and IP lengths checked).
+		 * The barrier keeps the mask: the compiler knows off < 0x1ff, the
+		 * verifier does not.
+		 */
+		barrier_var(off);
+		ptr = dns + (off & 0x1ff);
+		if ((void *)(ptr + 8) > data_end)
+			return -1;
+		w = *(const __u64 *)ptr >> (((dpos - off) & 7) * 8);
+		if (!rem) {
+			if (!(w & 0xff)) {
+				at = pos;
+				barrier_var(at);
+				scr->name[at & 0xff] = 0;
+				query->qsum += s;
+				return pos + 1;
+			}
+			if ((w & 0xff) > 63) /* a compression pointer or reserved type */
+				return -1;
+			rem = (w & 0xff) + 1;
+			h = EDGE_DNS_LABEL_HASH_INIT;
+		}
+		d = (__s32)(rem - 8); /* n = min(rem, 8), 1..8 */
+		n = 8 + (d & (d >> 31));
+		if (dpos + n > msg_len)
+			return -1;
+		w &= ~0ULL >> ((64 - 8 * n) & 63);
+		/*
+		 * Raw checksum of the chunk at stream offset pos: a chunk at an
+		 * odd offset counts as rotated by a byte (2^8 times its sum,
+		 * modulo 2^16 - 1 as modulo 2^64 - 1).
+		 */
+		sh = (pos & 1) * 8;
+		x = w << sh | w >> ((64 - sh) & 63);
+		s += (x & 0xffffffff) + (x >> 32);
+		w = edge_dns_lower8(w);
+		h = edge_dns_chunk_step(h, w);
+		/*
+		 * Whole words: scr->name has 8 spare bytes; later chunks
+		 * overwrite the tail. Masks kept for the verifier (barrier).
+		 */
+		at = pos;
+		barrier_var(at);
+		dns_store8(&scr->name[at & 0xff], w);
+		pos += n;
+		at = pos - 1;
+		barrier_var(at);
+		scr->hash_at[at & 0xff] = h;
+		scr->walk_pos = pos;
+		scr->walk_rem = rem - n;
 	}
 	return -1;
 }
@@ -403,8 +484,8 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 		return EDGE_R_dns_malformed;
 
 	DNS_STAGE(4);
-	q = (void *)(dns + 1);
-	n = dns_read_name(q, data_end, scr, &query->qsum);
+	query->dns_off = p->l4_off + sizeof(*udp);
+	n = edge_dns_read_name(ctx, scr, query);
 	if (n < 0)
 		return EDGE_R_dns_malformed;
 	DNS_STAGE(5);
@@ -416,7 +497,7 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	name_len = *(volatile __u32 *)&scr->name_len & 0xff;
 	if (name_len == 0)
 		return EDGE_R_dns_malformed;
-	q += name_len;
+	q = (__u8 *)(dns + 1) + name_len;
 	if ((void *)(q + 4) > data_end)
 		return EDGE_R_dns_malformed;
 	query->qtype = (q[0] << 8) | q[1];
@@ -428,7 +509,6 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	query->name_len = name_len;
 	query->client_size = 512;
 
-	query->dns_off = p->l4_off + sizeof(*udp);
 	query->ar_pos = pos;
 	query->arcount = arcount;
 	if (arcount) {

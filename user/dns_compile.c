@@ -79,16 +79,13 @@ static int oom(struct compiler *c)
 __u64 edge_dns_name_hash(const __u8 *wire, size_t len)
 {
 	__u64 labels[EDGE_DNS_NAME_MAX / 2 + 1], h;
-	size_t pos = 0, n = 0, i, l;
+	size_t pos = 0, n = 0, l;
 
 	while (pos < len && wire[pos] && n < sizeof(labels) / sizeof(labels[0])) {
 		l = wire[pos];
 		if (pos + 1 + l > len)
 			break;
-		h = edge_dns_label_step(EDGE_DNS_LABEL_HASH_INIT, l);
-		for (i = 1; i <= l; i++)
-			h = edge_dns_label_step(h, edge_dns_lower(wire[pos + i]));
-		labels[n++] = h;
+		labels[n++] = edge_dns_label_hash(wire + pos);
 		pos += l + 1;
 	}
 	h = EDGE_DNS_ROOT_HASH;

@@ -89,14 +89,22 @@ static const struct edge_dns_name *find_name(const struct edge_dns_compiled *out
 	return NULL;
 }
 
-/* The hash of one label (its length byte and bytes), as the data path keeps it. */
+/*
+ * The hash of one label (its length byte and bytes), as the data path
+ * keeps it, built byte by byte: little-endian 8-byte chunks, lowercased.
+ */
 static __u64 label_hash(const __u8 *label)
 {
-	__u64 h = EDGE_DNS_LABEL_HASH_INIT;
+	__u64 h = EDGE_DNS_LABEL_HASH_INIT, w = 0;
 	size_t i;
 
-	for (i = 0; i <= label[0]; i++)
-		h = edge_dns_label_step(h, i ? edge_dns_lower(label[i]) : label[i]);
+	for (i = 0; i <= label[0]; i++) {
+		w |= (__u64)(i ? edge_dns_lower(label[i]) : label[i]) << (8 * (i % 8));
+		if (i % 8 == 7 || i == label[0]) {
+			h = edge_dns_chunk_step(h, w);
+			w = 0;
+		}
+	}
 	return h;
 }
 
@@ -146,27 +154,52 @@ TEST(dns_name_hash_ignores_case_and_keeps_label_boundaries)
 		  edge_dns_name_hash((const __u8 *)"\1a\2bc", 6));
 }
 
-/* The same walk the XDP program does (bpf/dns.h): hash per byte, fold per label. */
+/* Every byte value in every position: the word lowercasing is the byte one. */
+TEST(dns_lower8_matches_bytewise_lower)
+{
+	__u64 w, want;
+	unsigned int c, k;
+
+	for (c = 0; c < 256; c++)
+		for (k = 0; k < 8; k++) {
+			/* c at byte k, its neighbours other letters and non-letters */
+			w = 0x5a41407b605b7a61ULL & ~(0xffULL << (8 * k));
+			w |= (__u64)c << (8 * k);
+			want = 0;
+			for (unsigned int i = 0; i < 8; i++)
+				want |= (__u64)edge_dns_lower((__u8)(w >> (8 * i))) << (8 * i);
+			ASSERT_EQ(edge_dns_lower8(w), want);
+		}
+}
+
+/*
+ * The same walk the XDP program does (bpf/dns.h): up to 8 bytes of a
+ * label per step, the running hash stored at each step's last byte, the
+ * label hashes picked at label ends and folded.
+ */
 TEST(dns_name_hash_matches_data_path_walk)
 {
-	static const __u8 name[] = "\1a\4Deep\3sub\7example\3com";
-	__u64 hash_at[sizeof(name)], labels[8], h = 0;
-	size_t j, next = 0, n = 0, pos = 0;
+	static const __u8 name[] = "\1a\4Deep\3sub\12LongerName\7example\3com";
+	__u8 buf[sizeof(name) + 8] = {0};
+	__u64 hash_at[sizeof(name)], labels[8], h = 0, w;
+	size_t pos = 0, rem = 0, n = 0, k;
 
-	for (j = 0; j < sizeof(name); j++) {
-		__u8 c = name[j];
-
-		if (j == next) {
-			if (!c)
-				break;
-			next = j + c + 1;
+	memcpy(buf, name, sizeof(name));
+	while (rem || buf[pos]) {
+		if (!rem) {
+			rem = buf[pos] + 1;
 			h = EDGE_DNS_LABEL_HASH_INIT;
-		} else {
-			c = edge_dns_lower(c);
 		}
-		h = edge_dns_label_step(h, c);
-		hash_at[j] = h;
+		k = rem < 8 ? rem : 8;
+		memcpy(&w, buf + pos, 8); /* little endian, as the program loads it */
+		if (k < 8)
+			w &= (1ULL << (8 * k)) - 1;
+		h = edge_dns_chunk_step(h, edge_dns_lower8(w));
+		pos += k;
+		rem -= k;
+		hash_at[pos - 1] = h;
 	}
+	pos = 0;
 	while (name[pos]) {
 		labels[n++] = hash_at[pos + name[pos]];
 		pos += name[pos] + 1;
