@@ -586,6 +586,15 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 	return EDGE_CONTINUE;
 }
 
+/*
+ * Note an event for the exit: edge_verdict() counts it with the verdict,
+ * one stats lookup per packet instead of one more per event.
+ */
+static __always_inline void dns_event(struct edge_pkt *p, enum edge_event ev)
+{
+	p->events |= 1u << ev;
+}
+
 /* RFC 7871 §10 / RFC 6890: addresses that say nothing about a location. */
 static __always_inline bool dns_addr_private(const __u8 *a, __u8 family)
 {
@@ -613,11 +622,11 @@ static __always_inline bool dns_client(struct xdp_md *ctx, struct edge_pkt *p,
 		*family = query->ecs_family;
 		__builtin_memcpy(addr, scr->ecs + 4, 16);
 		*known = query->ecs_source;
-		edge_event(EDGE_EV_dns_ecs);
+		dns_event(p, EDGE_EV_dns_ecs);
 		return true;
 	}
 	if (query->has_ecs)
-		edge_event(EDGE_EV_dns_ecs_ignored);
+		dns_event(p, EDGE_EV_dns_ecs_ignored);
 	__builtin_memset(addr, 0, 16);
 	if (p->l3_proto == ETH_P_IP) {
 		struct iphdr *ip = edge_pkt_ptr(ctx, p->l3_off);
@@ -638,7 +647,8 @@ static __always_inline bool dns_client(struct xdp_md *ctx, struct edge_pkt *p,
 }
 
 /* Region of the client, and the prefix length that decided it. */
-static __always_inline __u16 dns_region(__u8 family, const __u8 addr[16], __u8 known,
+static __always_inline __u16 dns_region(struct edge_pkt *p, __u8 family, const __u8 addr[16],
+					__u8 known,
 					__u8 *scope)
 {
 	struct edge_geo *g;
@@ -664,7 +674,7 @@ static __always_inline __u16 dns_region(__u8 family, const __u8 addr[16], __u8 k
 		*scope = known;
 		return EDGE_REGION_NONE;
 	}
-	edge_event(EDGE_EV_dns_geo_matched);
+	dns_event(p, EDGE_EV_dns_geo_matched);
 	*scope = g->prefix_len;
 	return g->region;
 }
@@ -743,7 +753,7 @@ static __always_inline __u32 dns_pick(struct xdp_md *ctx, struct edge_pkt *p,
 		break;
 	case EDGE_POL_GEO:
 		by_ecs = dns_client(ctx, p, scr, query, &family, addr, &known);
-		region = dns_region(family, addr, known, scope);
+		region = dns_region(p, family, addr, known, scope);
 		if (!by_ecs)
 			*scope = 0;
 		if (region < EDGE_MAX_REGIONS && pol->geo_n[region]) {
@@ -758,7 +768,7 @@ static __always_inline __u32 dns_pick(struct xdp_md *ctx, struct edge_pkt *p,
 	}
 	if (!blob) {
 		/* Every candidate is down: answer with all of them (fail open). */
-		edge_event(EDGE_EV_dns_fail_open);
+		dns_event(p, EDGE_EV_dns_fail_open);
 		blob = pol->all_blob + 1;
 	}
 	return blob;

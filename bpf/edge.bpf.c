@@ -129,7 +129,7 @@ out:
 		return edge_action(r);
 	if (vip_id < EDGE_MAX_VIPS && r != EDGE_R_lb_tx && r != EDGE_R_lb_redirect)
 		edge_vip_count(vip_id, bytes); /* forwarded ones: per service */
-	return edge_verdict(edge_action(r), r, bytes);
+	return edge_verdict(edge_action(r), r, bytes, p.events);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -41,6 +41,7 @@ struct edge_pkt {
 	__u8 l4_proto;		/* IPPROTO_* */
 	__u8 ip_flags;		/* EDGE_IPF_* */
 	struct edge_vip_key dst;
+	__u32 events;		/* 1 << enum edge_event: counted at the exit */
 };
 
 enum {

@@ -9,11 +9,17 @@
 #include "anyedge.h"
 #include "maps.h"
 
-static __always_inline int edge_verdict(int action, enum edge_reason reason, __u64 bytes)
+/*
+ * events: 1 << enum edge_event for every event of the packet (fail-open,
+ * ECS used, ...), counted here with the same lookup.
+ */
+static __always_inline int edge_verdict(int action, enum edge_reason reason, __u64 bytes,
+					__u32 events)
 {
 	__u32 zero = 0;
 	struct edge_stats *st;
 	__u64 *field;
+	int i;
 
 	st = bpf_map_lookup_elem(&edge_stats, &zero);
 	if (!st)
@@ -32,21 +38,13 @@ static __always_inline int edge_verdict(int action, enum edge_reason reason, __u
 		field = &st->reason_dns_answered + (__u32)reason;
 		(*field)++;
 	}
+	if (events) {
+#pragma unroll
+		for (i = 0; i < EDGE_EV__COUNT; i++)
+			if (events & (1u << i))
+				(&st->event_dns_fail_open)[i]++;
+	}
 	return action;
-}
-
-/* Count an event (fail-open, ECS used, ...) beside the verdict. */
-static __always_inline void edge_event(enum edge_event ev)
-{
-	__u32 zero = 0;
-	struct edge_stats *st;
-	__u64 *field;
-
-	st = bpf_map_lookup_elem(&edge_stats, &zero);
-	if (!st || (__u32)ev >= EDGE_EV__COUNT)
-		return;
-	field = &st->event_dns_fail_open + (__u32)ev;
-	(*field)++;
 }
 
 #endif /* EDGE_STATS_H */
