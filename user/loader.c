@@ -163,7 +163,8 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 
 	ret = edge_bpf__load(dp->skel);
 	if (ret) {
-		if (ret == -EPERM || ret == -EACCES)
+		/* A verifier rejection also says EACCES: the log tells them apart. */
+		if ((ret == -EPERM || ret == -EACCES) && !dp->log_buf[0])
 			set_err(err, errlen,
 				"loading the XDP program failed: %s (run as root, or with "
 				"CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)",
