@@ -14,10 +14,12 @@
 #       (run_time_ns / run_cnt) and `cpu ns` (NAPI thread CPU time /
 #       packets), every path in every round, rounds alternating:
 #         reflector  1000 distinct UDP flows, reflected (XDP_TX)
-#         lb SYN     every packet a new 5-tuple (a SYN flood of distinct
-#                    flows: hash, Maglev table, conntrack insert, LRU
-#                    eviction once the table is full), encapsulated
-#         lb ACK     1000 established flows (their SYNs sent first),
+#         lb_SYN     every packet a new 5-tuple (hash, Maglev table,
+#                    conntrack insert), encapsulated: 300,000 of them into
+#                    an empty conntrack
+#         lb_SYNfull the same into a full conntrack (every insert evicts
+#                    the least recently used entry: a SYN flood)
+#         lb_ACK     1000 established flows (their SYNs sent first),
 #                    every packet a conntrack hit, encapsulated
 #       The edge routes the backends (203.0.113.0/24) back out of its veth,
 #       so the encapsulated frames leave by XDP_TX like the reflector's.
@@ -82,18 +84,36 @@ EOC
 echo "# (b): real traffic over veth (native XDP frames), $ROUNDS rounds of ${SECS} s per path" \
 	"saturating the edge core, NAPI on CPU $SRV_CPU, generator on CPU $GEN_CPU"
 SYN_BASE=1000	# flows 0..999 are the ACK run's
+# syn_run LABEL DNS_BLAST_ARG...: new flows from SYN_BASE on, proved new.
+syn_run()
+{
+	local label=$1
+
+	shift
+	bench_measure "$label" "new_flows lru_inserts packets" -k syn -x -V "$SYN_BASE" "$@" ||
+		return 1
+	SYN_BASE=$((SYN_BASE + $(tail -n1 "$RESULTS" | cut -d' ' -f8)))
+}
+
 for _ in $(seq "$ROUNDS"); do
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp || exit 1
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
 	bench_measure reflector - -k udp -x || exit 1
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
 
+	# A new, empty conntrack (the pinned one would outlive the restart).
+	rm -f "$PIN/edge_lb_conns4" "$PIN/edge_lb_conns6"
 	start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
-	bench_measure "lb_SYN" "new_flows lru_inserts packets" -k syn -x -V "$SYN_BASE" || exit 1
-	SYN_BASE=$((SYN_BASE + $(tail -n1 "$RESULTS" | cut -d' ' -f8)))
+	# 300,000 new flows: the CPU's share of the LRU (1M / CPUs) has room.
+	syn_run lb_SYN -n 300000 || exit 1
+	# Not timed: 2 s of new flows fill the conntrack; from then on every
+	# insert evicts, as in a SYN flood.
+	syn_run fill -t 2 || exit 1
+	sed -i '$d' "$RESULTS"
+	syn_run lb_SYNfull || exit 1
 	# The ACK flows' SYNs (twice over, paced: none lost on the veth ring).
-	in_ns "$NS_C" "$BUILD/dns_blast" -i "$IF_C" -d "$MAC_S" -k syn -x -n 2000 >/dev/null || exit 1
+	in_ns "$NS_C" "$BUILD/dns_blast" -i "$IF_C" -d "$MAC_S" -k syn -x -n 2000 -P >/dev/null || exit 1
 	sleep 0.2
 	bench_measure "lb_ACK" "packets !new_flows !nonsyn_misses !lru_inserts" -k ack -x || exit 1
 	stop_daemon

@@ -6,7 +6,7 @@
  *   dns_blast -w DIR -I IFNAME [-p PIN] [-g N] [-R RATE]
  *                        write DIR/bench.yaml (+ geo.csv with N extra
  *                        prefixes; dns.rrl at RATE per /32 when given)
- *   dns_blast -i IFNAME -k KIND [-x [-V BASE] [-n COUNT]] [-t SEC] [-Q QPS]
+ *   dns_blast -i IFNAME -k KIND [-x [-V BASE] [-n COUNT [-P]]] [-t SEC] [-Q QPS]
  *             [-d DSTMAC]
  *
  * KIND is a, aaaa, nxdomain or geo (A with an ECS option): the same 1000
@@ -17,8 +17,8 @@
  * 3, at most 60), paced to QPS when given, else as fast as they go. Prints
  * `sent N in S s`. Every frame is fresh: nothing on the path sees its own
  * output. -x -V BASE: every packet a new flow, numbered from BASE (see
- * blast.bpf.c). -x -n COUNT: exactly COUNT frames, a batch every 200 us
- * (none lost on a full ring), whatever -t says.
+ * blast.bpf.c). -x -n COUNT: exactly COUNT frames, whatever -t says; with
+ * -P a batch every 200 us (none lost on a full veth ring).
  *
  * Default: an AF_PACKET socket, sendmmsg() in batches, bypassing the qdisc;
  * a veth peer with XDP then converts each skb into an XDP frame (a copy a
@@ -151,10 +151,11 @@ static int parse_mac(const char *s, unsigned char mac[6])
 /*
  * -x: native XDP frames from blast.bpf.c, nframes of them in turn, or every
  * one a new flow from frames[0] (vary, first flow base); exactly count
- * frames when count is not 0. Returns frames sent or -1.
+ * frames when count is not 0 (paced: a batch every 200 us). Returns frames
+ * sent or -1.
  */
 static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nframes, double secs,
-			   int vary, __u32 base, __u32 count)
+			   int vary, __u32 base, __u32 count, int paced)
 {
 	struct blast_bpf *skel;
 	unsigned long long sent = 0;
@@ -209,8 +210,8 @@ static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nfram
 			    .batch_size = BATCH, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 
 		o.repeat = chunk > 50000000 ? 50000000 : chunk;
-		if (count) /* one batch at a time: none lost on a full veth ring */
-			o.repeat = count - sent < BATCH ? count - sent : BATCH;
+		if (count) /* the rest in one call; paced: one batch at a time */
+			o.repeat = paced && count - sent > BATCH ? BATCH : count - sent;
 		if (bpf_prog_test_run_opts(fd, &o)) {
 			perror("blast: test run");
 			blast_bpf__destroy(skel);
@@ -219,7 +220,7 @@ static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nfram
 		sent += o.repeat;
 		if (count && sent >= count)
 			break;
-		if (count)
+		if (paced)
 			usleep(200);
 	}
 	blast_bpf__destroy(skel);
@@ -230,7 +231,7 @@ static int usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -w DIR -I IFNAME [-p PIN] [-g EXTRA_GEO_PREFIXES] [-R RRL_RATE]\n"
-		"       %s -i IFNAME -k a|aaaa|nxdomain|geo|syn|ack|udp [-x [-V BASE] [-n COUNT]]\n"
+		"       %s -i IFNAME -k a|aaaa|nxdomain|geo|syn|ack|udp [-x [-V BASE] [-n COUNT [-P]]]\n"
 		"          [-t SEC] [-Q QPS] [-d DSTMAC]\n",
 		prog, prog);
 	return 2;
@@ -249,10 +250,11 @@ int main(int argc, char **argv)
 	unsigned long long sent = 0;
 	int kind = -1, opt, fd, i, one = 1, n, next = 0, xdp = 0, vary = 0;
 	__u32 base = 0, count = 0;
+	int paced = 0;
 	long long xsent;
 	char path[600];
 
-	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:R:V:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:R:V:n:P")) != -1) {
 		switch (opt) {
 		case 'w':
 			dir = optarg;
@@ -281,6 +283,9 @@ int main(int argc, char **argv)
 			break;
 		case 'x':
 			xdp = 1;
+			break;
+		case 'P':
+			paced = 1;
 			break;
 		case 'V':
 			vary = 1;
@@ -316,7 +321,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!ifname || kind < 0 || !(secs > 0 && secs <= 60) || qps < 0 ||
-	    ((vary || count) && !xdp) || (vary && kind != LK_SYN && kind != LK_UDP))
+	    ((vary || count) && !xdp) || (paced && !count) || (vary && kind != LK_SYN && kind != LK_UDP))
 		return usage(argv[0]);
 
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -349,7 +354,7 @@ int main(int argc, char **argv)
 	}
 	if (xdp) {
 		t0 = now();
-		xsent = blast_xdp(ifname, frames, vary ? 1 : NFRAMES, secs, vary, base, count);
+		xsent = blast_xdp(ifname, frames, vary ? 1 : NFRAMES, secs, vary, base, count, paced);
 		if (xsent < 0)
 			return 1;
 		printf("sent %lld in %.2f s\n", xsent, now() - t0);
