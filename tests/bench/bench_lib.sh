@@ -44,9 +44,14 @@ napi_tids()
 # re-created on every XDP attach/detach: call after each.
 napi_pin()
 {
-	local tid
+	local tid n=5
 
-	ip netns exec "$2" sh -c "echo 1 > /sys/class/net/$1/threaded" || return 1
+	# Right after an attach the write may fail (EIO): a few tries.
+	until ip netns exec "$2" sh -c "echo 1 > /sys/class/net/$1/threaded" 2>/dev/null; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { echo "napi_pin: cannot make $1's NAPI threaded" >&2; return 1; }
+		sleep 0.2
+	done
 	sleep 0.2
 	for tid in $(napi_tids "$1"); do
 		taskset -p -c "$3" "$tid" >/dev/null || return 1
