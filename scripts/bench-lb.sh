@@ -27,7 +27,8 @@
 #       each grew by run_cnt; ACK: packets by run_cnt, and no new flow, no
 #       non-SYN miss, no insert.
 #
-#   [ROUNDS=3] [ONLY_VETH=1 (skip (a), (c))] scripts/bench-lb.sh [SECONDS per run, default 1]
+#   [ROUNDS=3] [ONLY_VETH=1 (skip (a), (c))] [ABLATE=1 (see below)] \
+#     scripts/bench-lb.sh [SECONDS per run, default 1]
 #
 # Needs root, build/ (make all build/lb_bench build/dns_blast). Restores
 # kernel.bpf_stats_enabled and removes its namespaces on every exit.
@@ -84,16 +85,65 @@ EOC
 echo "# (b): real traffic over veth (native XDP frames), $ROUNDS rounds of ${SECS} s per path" \
 	"saturating the edge core, NAPI on CPU $SRV_CPU, generator on CPU $GEN_CPU"
 SYN_BASE=1000	# flows 0..999 are the ACK run's
-# syn_run LABEL DNS_BLAST_ARG...: new flows from SYN_BASE on, proved new.
+SYN_PROOFS="new_flows lru_inserts packets"
+# syn_run LABEL PROOFS DNS_BLAST_ARG...: new flows from SYN_BASE on.
 syn_run()
 {
-	local label=$1
+	local label=$1 proofs=$2
 
-	shift
-	bench_measure "$label" "new_flows lru_inserts packets" -k syn -x -V "$SYN_BASE" "$@" ||
-		return 1
+	shift 2
+	bench_measure "$label" "$proofs" -k syn -x -V "$SYN_BASE" "$@" || return 1
 	SYN_BASE=$((SYN_BASE + $(tail -n1 "$RESULTS" | cut -d' ' -f8)))
 }
+
+# set_stop N: edge_lb_bench_stop (bpf/lb.h) in the running program's .bss:
+# from then on it stops after stage N (0: the full path).
+set_stop()
+{
+	local pid btf off size v i bss
+
+	pid=$(ip -n "$NS_S" -j link show dev "$IF_S" | jq -r '.[0].xdp.prog.id // empty')
+	[ -n "$pid" ] || return 1
+	for i in $(bpftool -j prog show id "$pid" | jq -r '.map_ids[]'); do
+		bpftool -j map show id "$i" | jq -e '.name | endswith(".bss")' >/dev/null && bss=$i
+	done
+	btf=$(bpftool -j prog show id "$pid" | jq -r '.btf_id')
+	off=$(bpftool btf dump id "$btf" |
+		sed -n "/DATASEC '.bss'/,/DATASEC/s/.*offset=\([0-9]*\) size=4 (VAR 'edge_lb_bench_stop')/\1/p")
+	size=$(bpftool -j map show id "${bss:-0}" | jq -r '.bytes_value')
+	[ -n "$off" ] && [ -n "$size" ] || return 1
+	v=()
+	for ((i = 0; i < size; i++)); do
+		v+=($((i == off ? $1 : 0)))
+	done
+	bpftool map update id "$bss" key 0 0 0 0 value "${v[@]}"
+}
+
+# ABLATE=1: per-stage prog ns with real traffic instead (the stages of
+# lb_bench -a): the daemon's program stops after stage N and drops, so
+# compare prog ns only (a drop is no XDP_TX). Every round on a new
+# conntrack; the SYN stages that insert (10, 0) add 200,000 flows each.
+if [ -n "${ABLATE:-}" ]; then
+	for _ in $(seq "$ROUNDS"); do
+		rm -f "$PIN/edge_lb_conns4" "$PIN/edge_lb_conns6"
+		start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
+		napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
+		for n in 7 8 9 10 0; do
+			set_stop "$n" || exit 1
+			syn_run "SYN_stop$n" - -n 200000 || exit 1
+		done
+		set_stop 0
+		in_ns "$NS_C" "$BUILD/dns_blast" -i "$IF_C" -d "$MAC_S" -k syn -x -n 2000 -P \
+			>/dev/null || exit 1
+		for n in 1 2 3 4 5 6 0; do
+			set_stop "$n" || exit 1
+			bench_measure "ACK_stop$n" - -k ack -x || exit 1
+		done
+		stop_daemon
+	done
+	bench_report
+	exit
+fi
 
 for _ in $(seq "$ROUNDS"); do
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp || exit 1
@@ -106,12 +156,12 @@ for _ in $(seq "$ROUNDS"); do
 	start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
 	# 300,000 new flows: the CPU's share of the LRU (1M / CPUs) has room.
-	syn_run lb_SYN -n 300000 || exit 1
+	syn_run lb_SYN "$SYN_PROOFS" -n 300000 || exit 1
 	# Not timed: 2 s of new flows fill the conntrack; from then on every
 	# insert evicts, as in a SYN flood.
-	syn_run fill -t 2 || exit 1
+	syn_run fill - -t 2 || exit 1
 	sed -i '$d' "$RESULTS"
-	syn_run lb_SYNfull || exit 1
+	syn_run lb_SYNfull "$SYN_PROOFS" || exit 1
 	# The ACK flows' SYNs (twice over, paced: none lost on the veth ring).
 	in_ns "$NS_C" "$BUILD/dns_blast" -i "$IF_C" -d "$MAC_S" -k syn -x -n 2000 -P >/dev/null || exit 1
 	sleep 0.2
