@@ -490,7 +490,8 @@ static const char *after_load(const struct edge_config *cfg, struct fuzz_stats *
 static size_t load_seeds(struct seed *seeds, size_t max)
 {
 	static const char *const fixed[] = {"scripts/examples/edge.yaml",
-					    "scripts/examples/lb.yaml"};
+					    "scripts/examples/lb.yaml",
+					    "scripts/examples/anycast.yaml"};
 	char root[PATH_MAX], dir[PATH_MAX + 32];
 	struct dirent **ents;
 	size_t n = 0, i;

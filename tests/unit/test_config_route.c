@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -353,4 +354,60 @@ TEST(config_prefix_contains_vips_by_family_and_length)
 	ASSERT_FALSE(contains("2001:db8::53/127", "2001:db8::55"));
 	/* An IPv4 VIP is never inside an IPv6 prefix, not even ::/0. */
 	ASSERT_FALSE(contains("::/0", "192.0.2.80"));
+}
+
+/* scripts/examples/anycast.yaml, the annotated reference for checks, route: and anycast:. */
+TEST(config_route_example_file_loads)
+{
+	/* This file's path as compiled ends in tests/unit/: the repo root precedes it. */
+	const char *src = __FILE__, *tail = strstr(src, "tests/unit/test_config_route.c");
+	char path[PATH_MAX], err[ERR_LEN];
+	const struct edge_check_cfg *c;
+	struct edge_config cfg;
+
+	if (!tail)
+		SKIP("cannot find the source tree from %s", src);
+	snprintf(path, sizeof(path), "%.*sscripts/examples/anycast.yaml", (int)(tail - src),
+		 src);
+	if (edge_config_load(path, &cfg, err, sizeof(err)))
+		FAIL("%s", err);
+	ASSERT_EQ(cfg.n_pools, 2);
+	/* check: one per address of the pool. */
+	ASSERT_EQ(cfg.pools[0].n_checks, 2);
+	c = &cfg.pools[0].checks[1].check;
+	ASSERT_EQ(c->type, EDGE_CHECK_HTTP);
+	ASSERT_EQ(port_of(&c->addr), 80);
+	ASSERT_EQ(c->fast_interval_ms, 500);
+	ASSERT_EQ(c->timeout_ms, 1000);
+	ASSERT_STREQ(c->http.host, "www.example.com");
+	ASSERT_STREQ(c->name, "eu http 198.51.100.11:80");
+	/* checks: explicit targets, a source address, a name. */
+	ASSERT_EQ(cfg.pools[1].n_checks, 2);
+	ASSERT_EQ(cfg.pools[1].min_up, 2);
+	c = &cfg.pools[1].checks[0].check;
+	ASSERT_EQ(c->type, EDGE_CHECK_DNS);
+	ASSERT_EQ(c->addr.ss_family, AF_INET6);
+	ASSERT_EQ(port_of(&c->addr), 53);
+	ASSERT_EQ(c->src.ss_family, AF_INET6);
+	ASSERT_STREQ(c->name, "ns-dns");
+	ASSERT_EQ(c->dns.qtype, 6);
+	/* A service check per backend, at the service's port. */
+	ASSERT_EQ(cfg.n_services, 1);
+	ASSERT_EQ(cfg.services[0].n_checks, 2);
+	ASSERT_EQ(port_of(&cfg.services[0].checks[1].check.addr), 80);
+	ASSERT_EQ(cfg.route.backend, EDGE_ROUTE_BIRD);
+	ASSERT_TRUE(cfg.route.lease);
+	ASSERT_STREQ(cfg.route.lease_ifname, "anyedge0");
+	ASSERT_EQ(cfg.route.guard, EDGE_GUARD_STAY);
+	ASSERT_TRUE(cfg.route.drain_community);
+	ASSERT_EQ(cfg.route.drain_timeout_ms, 10000);
+	ASSERT_EQ(cfg.n_anycast, 2);
+	ASSERT_EQ(cfg.anycast[0].n_pools, 2);
+	ASSERT_EQ(cfg.anycast[0].n_services, 1);
+	ASSERT_EQ(cfg.anycast[0].min_healthy, 2);
+	ASSERT_TRUE(cfg.anycast[0].lease);
+	ASSERT_STREQ(cfg.anycast[0].protocol, "anyedge_192_0_2_0_24");
+	ASSERT_FALSE(cfg.anycast[1].lease);
+	ASSERT_STREQ(cfg.anycast[1].protocol, "anyedge_v6");
+	edge_config_free(&cfg);
 }
