@@ -160,7 +160,11 @@ for _ in $(seq "$ROUNDS"); do
 	# Not timed: 2 s of new flows fill the conntrack; from then on every
 	# insert evicts, as in a SYN flood.
 	syn_run fill - -t 2 || exit 1
+	read -r _ _ r0 _ r1 _ <<<"$(tail -n1 "$RESULTS")"
 	sed -i '$d' "$RESULTS"
+	# Each CPU's LRU list holds 1M / CPUs entries (BPF_F_NO_COMMON_LRU).
+	[ $((r1 - r0)) -ge $((1048576 / $(getconf _NPROCESSORS_CONF))) ] ||
+		echo "warning: only $((r1 - r0)) new flows filled the conntrack: not full" >&2
 	syn_run lb_SYNfull "$SYN_PROOFS" || exit 1
 	# The ACK flows' SYNs (twice over, paced: none lost on the veth ring).
 	in_ns "$NS_C" "$BUILD/dns_blast" -i "$IF_C" -d "$MAC_S" -k syn -x -n 2000 -P >/dev/null || exit 1
