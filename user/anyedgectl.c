@@ -958,7 +958,7 @@ static void usage(FILE *f)
 		"  -j, --json          JSON output\n"
 		"  -s, --socket PATH   the daemon's control socket (default %s)\n"
 		"  -p, --pin-path DIR  read/write the pinned maps directly, without the daemon\n"
-		"                      (stats, pool; default %s)\n"
+		"                      (stats, pool, lb; default %s)\n"
 		"  -c, --config FILE   the daemon's config (pool names, without the daemon)\n"
 		"Commands:\n",
 		EDGE_CTL_SOCKET_DEFAULT, EDGE_PIN_DEFAULT);
