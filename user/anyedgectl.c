@@ -490,16 +490,25 @@ static void print_health(struct json_object *h)
 {
 	struct json_object *checks = jget(h, "checks"), *c;
 	size_t i, n = jlen(checks);
+	int wname = 16, wtarget = 24, len;
 
 	printf("health checks%s:\n",
 	       jbool(h, "guard") ? " (GUARD: every check failed at once)" : "");
 	if (!n)
 		printf("  none\n");
+	/* Columns as wide as the longest name and target (generated names are long). */
 	for (i = 0; i < n; i++) {
 		c = json_object_array_get_idx(checks, i);
-		printf("  %-16s %-8s %-4s %-24s %-4s last %s", jstr(c, "name"), jstr(c, "pool"),
-		       jstr(c, "type"), jstr(c, "target"), jbool(c, "up") ? "UP" : "DOWN",
-		       jstr(c, "last_result"));
+		len = strlen(jstr(c, "name"));
+		wname = len > wname && len < 128 ? len : wname;
+		len = strlen(jstr(c, "target"));
+		wtarget = len > wtarget && len < 128 ? len : wtarget;
+	}
+	for (i = 0; i < n; i++) {
+		c = json_object_array_get_idx(checks, i);
+		printf("  %-*s %-8s %-4s %-*s %-4s last %s", wname, jstr(c, "name"),
+		       jstr(c, "pool"), jstr(c, "type"), wtarget, jstr(c, "target"),
+		       jbool(c, "up") ? "UP" : "DOWN", jstr(c, "last_result"));
 		if (*jstr(c, "last_error"))
 			printf(" (%s)", jstr(c, "last_error"));
 		printf(", %.1f ms, %lld runs, %lld failures\n", jint(c, "latency_us") / 1000.0,

@@ -276,10 +276,10 @@ static const char *const hostile_replies[] = {
 
 /*
  * Run anyedgectl against a socket at path that answers the first request
- * with reply. Its wait status, or -1.
+ * with reply, its stdout to out_fd (-1: /dev/null). Its wait status, or -1.
  */
-static int run_ctl_against(const char *ctl, const char *path, char *const *args, int nargs,
-			   const char *reply)
+static int run_ctl_against_out(const char *ctl, const char *path, char *const *args, int nargs,
+			       const char *reply, int out_fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char *argv[16], buf[8192];
@@ -313,7 +313,7 @@ static int run_ctl_against(const char *ctl, const char *path, char *const *args,
 		fd = open("/dev/null", O_RDWR);
 		if (fd >= 0) {
 			dup2(fd, 0);
-			dup2(fd, 1);
+			dup2(out_fd >= 0 ? out_fd : fd, 1);
 			dup2(fd, 2);
 		}
 		alarm(20);
@@ -345,6 +345,58 @@ static int run_ctl_against(const char *ctl, const char *path, char *const *args,
 			return -1;
 	unlink(path);
 	return status;
+}
+
+static int run_ctl_against(const char *ctl, const char *path, char *const *args, int nargs,
+			   const char *reply)
+{
+	return run_ctl_against_out(ctl, path, args, nargs, reply, -1);
+}
+
+/*
+ * status's health checks line up: the generated names ("POOL TYPE
+ * ADDR:PORT") and IPv6 targets are longer than the default columns, and
+ * every row's state must still start at the same offset.
+ */
+TEST(ctl_status_health_columns_fit_long_names)
+{
+	static const char reply[] =
+		"{\"ok\":true,\"data\":{\"health\":{\"checks\":["
+		"{\"name\":\"a\",\"pool\":\"p\",\"type\":\"tcp\",\"target\":\"192.0.2.1:80\","
+		"\"up\":true,\"last_result\":\"ok\"},"
+		"{\"name\":\"eu http 198.51.100.10:80\",\"pool\":\"eu\",\"type\":\"http\","
+		"\"target\":\"[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:8080\",\"up\":false,"
+		"\"last_result\":\"none\"}]}}}";
+	char ctl[PATH_MAX], path[64], out[] = "/tmp/anyedge-ctl-cols.XXXXXX", buf[4096];
+	char *args[] = {"status"}, *line, *save = NULL;
+	long col[2] = {-1, -1};
+	int fd, st, rows = 0;
+	ssize_t n;
+
+	if (ctl_path(ctl, sizeof(ctl)))
+		SKIP("no anyedgectl beside the test program");
+	snprintf(path, sizeof(path), "/tmp/anyedge-ctl-cols-%d.sock", (int)getpid());
+	fd = mkstemp(out);
+	if (fd < 0)
+		FAIL("mkstemp: %s", strerror(errno));
+	unlink(out);
+	st = run_ctl_against_out(ctl, path, args, 1, reply, fd);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		FAIL("anyedgectl status: wait status %d", st);
+	if (n <= 0)
+		FAIL("anyedgectl status printed nothing");
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *state = strstr(line, " UP ") ?: strstr(line, " DOWN ");
+
+		if (!state || !strstr(line, " last ") || rows >= 2)
+			continue;
+		col[rows++] = state - line;
+	}
+	ASSERT_EQ(rows, 2);
+	ASSERT_EQ(col[0], col[1]);
 }
 
 TEST(ctl_hostile_daemon_replies_never_crash_anyedgectl)
