@@ -425,6 +425,53 @@ helper:
 }
 
 /*
+ * The n (1 to 8) bytes at frame offset off, in the low bytes of *w (zeros
+ * above): one load of the 8 bytes that end where they end (the DNS header
+ * is before them), shifted down. 0, or -1 when not in the linear part.
+ */
+static __always_inline int dns_pkt_bytes8(struct xdp_md *ctx, __u32 off, __u32 n, __u64 *w)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 start = off + n - 8;
+	const __u8 *ptr;
+
+	if (start >= 0x800 || n - 1 > 7)
+		return -1;
+	barrier_var(start); /* keeps the mask for the verifier */
+	ptr = data + (start & 0x7ff);
+	if ((void *)(ptr + 8) > data_end)
+		return -1;
+	*w = dns_load8(ptr) >> (((8 - n) * 8) & 63);
+	return 0;
+}
+
+/*
+ * The ECS option's len (4 to 20) bytes at frame offset off into scr->ecs,
+ * zero-padded to its 20: up to three word loads, else the helper. 0 or
+ * -errno.
+ */
+static __always_inline int dns_read_ecs(struct xdp_md *ctx, __u32 off, __u32 len,
+					struct edge_scratch *scr)
+{
+	__u64 w0 = 0, w1 = 0, w2 = 0;
+
+	if (len < 4 || len > sizeof(scr->ecs))
+		return -1;
+	if (dns_pkt_bytes8(ctx, off, len < 8 ? len : 8, &w0) ||
+	    (len > 8 && dns_pkt_bytes8(ctx, off + 8, len < 16 ? len - 8 : 8, &w1)) ||
+	    (len > 16 && dns_pkt_bytes8(ctx, off + 16, len - 16, &w2))) {
+		__builtin_memset(scr->ecs, 0, sizeof(scr->ecs));
+		return bpf_xdp_load_bytes(ctx, off, scr->ecs, len);
+	}
+	/* scr->ecs is 8-byte aligned (bpf/maps.h). */
+	*(__u64 *)&scr->ecs[0] = w0;
+	*(__u64 *)&scr->ecs[8] = w1;
+	*(__u32 *)&scr->ecs[16] = (__u32)w2;
+	return 0;
+}
+
+/*
  * EDNS OPT record(s) at query->ar_pos (query->arcount of them). Fills
  * query; sets query->formerr for malformed options or two OPTs. Returns
  * EDGE_CONTINUE or a pass reason.
@@ -483,8 +530,7 @@ __noinline int edge_dns_parse_opt(struct xdp_md *ctx, struct edge_scratch *scr,
 					query->formerr = 1;
 					break;
 				}
-				__builtin_memset(scr->ecs, 0, sizeof(scr->ecs));
-				if (bpf_xdp_load_bytes(ctx, dns_off + o + 4, scr->ecs, len))
+				if (dns_read_ecs(ctx, dns_off + o + 4, len, scr))
 					return EDGE_R_dns_malformed;
 				src = scr->ecs[2];
 				query->ecs_family = scr->ecs[1];

@@ -133,7 +133,7 @@ struct edge_scratch {
 	__u32 n_labels;
 	__u32 walk_pos;			/* the name walk's cursor, laundered (bpf/dns.h) */
 	__u32 walk_rem;
-	__u8 ecs[4 + 16];		/* family, source, scope, address */
+	__u8 ecs[4 + 16] __attribute__((aligned(8)));	/* family, source, scope, address */
 	__u8 frame[EDGE_SCRATCH_FRAME];
 };
 
