@@ -150,9 +150,9 @@ static __always_inline void dns_store8(__u8 *dst, __u64 w)
 /*
  * Walk the question name 8 bytes at a time: validate label lengths, copy
  * it lowercased into scr->name, hash each label by chunks (see
- * include/dns_wire.h) keeping the running hash after every chunk in
- * scr->hash_at[] at the chunk's last byte (indexed by position, not by a
- * label counter: that would make every iteration a distinct verifier
+ * include/dns_wire.h) into scr->hash[] with its start in scr->lab_off[]
+ * (the label count scr->n_labels goes through map memory like the cursor:
+ * a counter in a register would make every iteration a distinct verifier
  * state), and add the bytes as sent (the reply echoes them) to *sum.
  * A chunk is one load: a label's next (up to) 8 bytes, the length byte
  * first; near the end of the message the last 8 bytes, shifted down.
@@ -165,7 +165,7 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 				  struct edge_dns_query *query)
 {
 	__u64 h = EDGE_DNS_LABEL_HASH_INIT, w, x, s = 0;
-	__u32 pos, rem, n, i, dpos, off, last, at, msg_len, sh;
+	__u32 pos, rem, n, i, k, dpos, off, last, at, msg_len, sh;
 	const __u8 *ptr, *dns;
 	__s32 d;
 	void *data_end;
@@ -180,6 +180,7 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 		return -1;
 	scr->walk_pos = 0;
 	scr->walk_rem = 0;
+	scr->n_labels = 0;
 	for (i = 0; i < DNS_NAME_CHUNKS + 1; i++) {
 		/*
 		 * The cursor through map memory (volatile): to the verifier an
@@ -188,6 +189,7 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 		 */
 		pos = *(volatile __u32 *)&scr->walk_pos & 0x1ff;
 		rem = *(volatile __u32 *)&scr->walk_rem & 0x7f;
+		k = *(volatile __u32 *)&scr->n_labels & (EDGE_DNS_MAX_LABELS - 1);
 		/* So is the length: each path would narrow its range otherwise. */
 		msg_len = *(volatile __u32 *)&query->msg_len;
 		last = msg_len - 8;
@@ -222,6 +224,7 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 				return -1;
 			rem = (w & 0xff) + 1;
 			h = EDGE_DNS_LABEL_HASH_INIT;
+			scr->lab_off[k] = pos;
 		}
 		d = (__s32)(rem - 8); /* n = min(rem, 8), 1..8 */
 		n = 8 + (d & (d >> 31));
@@ -246,9 +249,10 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 		barrier_var(at);
 		dns_store8(&scr->name[at & 0xff], w);
 		pos += n;
-		at = pos - 1;
-		barrier_var(at);
-		scr->hash_at[at & 0xff] = h;
+		/* The last chunk's value stays: the label's hash. */
+		scr->hash[k] = h;
+		if (rem == n)
+			scr->n_labels = k + 1;
 		scr->walk_pos = pos;
 		scr->walk_rem = rem - n;
 	}
@@ -256,26 +260,14 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 }
 
 /*
- * Find the labels of the (validated) name in scr and fold their hashes
- * into suffix hashes: hash[i] = H(name from label i), lab_off[i] = where
- * label i starts. Sets n_labels.
+ * Fold the labels' hashes (from the walk) into suffix hashes, from the
+ * root: hash[i] = H(name from label i).
  */
 static __always_inline void dns_suffix_hashes(struct edge_scratch *scr)
 {
 	__u64 h = EDGE_DNS_ROOT_HASH;
-	__u32 pos = 0, len, n = 0, k, i;
+	__u32 n = scr->n_labels, k, i;
 
-	for (k = 0; k < EDGE_DNS_MAX_LABELS; k++) {
-		len = scr->name[pos & 0xff];
-		if (!len)
-			break;
-		scr->lab_off[k] = pos;
-		/* The hash after a label's last byte is that label's hash. */
-		scr->hash[k] = scr->hash_at[(pos + len) & 0xff];
-		pos += len + 1;
-		n++;
-	}
-	scr->n_labels = n;
 	for (k = 0; k < EDGE_DNS_MAX_LABELS; k++) {
 		if (k >= n)
 			break;

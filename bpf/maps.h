@@ -126,7 +126,6 @@ struct {
 
 struct edge_scratch {
 	__u8 name[256 + 8];		/* + 8: word compares may read past the end */
-	__u64 hash_at[256];		/* running label hash after byte j */
 	__u64 hash[EDGE_DNS_MAX_LABELS];	/* suffix hashes, by label */
 	__u8 lab_off[EDGE_DNS_MAX_LABELS];
 	__u32 name_len;

@@ -253,6 +253,19 @@ def dns_nxdomain_in_zone_with_soa(t):
 
 
 @test
+def dns_most_labels_nxdomain_with_soa(t):
+    # 121 one-letter labels + example.com: 255 bytes, 123 labels (the most a
+    # name can have); the zone is found at the 122nd suffix. One more label
+    # makes 257 bytes: malformed.
+    name = "A." * 60 + "b." * 61 + "example.COM"
+    rep = negative(t, udp4_frame(query(name, "A")), "dns_nxdomain", dns.rcode.NXDOMAIN)
+    soa_of(rep)
+    eq(rep.payload[12:12 + 255], query(name, "A")[12:12 + 255], "question echoed as sent")
+    q = query(name, "A")
+    passed(t, udp4_frame(q[:12] + b"\x01c" + q[12:]), "dns_malformed")
+
+
+@test
 def dns_nodata_for_missing_type_with_soa(t):
     soa_of(negative(t, udp4_frame(query("ab.example.com", "AAAA")), "dns_nodata",
                     dns.rcode.NOERROR))
