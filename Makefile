@@ -20,6 +20,7 @@ CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 # SAN=1 (`make asan`): AddressSanitizer and UBSan, every UB report fatal.
 ifeq ($(SAN),1)
 CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS     += -DUNIT_TIMEOUT=300	# seconds per unit test: sanitized runs are slower
 endif
 CPPFLAGS   += -Iinclude -Iuser -I$(BUILD)
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Iinclude -Ibpf -I$(ARCH_INC)
