@@ -64,6 +64,10 @@ setup_lb()
 	ip -n "$NS_C" -6 route add "$VIP6/128" via 2001:db8::2 || return 1
 	# Encapsulation keeps the client's checksums: they must be complete.
 	in_ns "$NS_C" ethtool -K "${P}c0" tx off >/dev/null || return 1
+	# who() binds fixed client ports below 50000: keep the kernel's own
+	# (ephemeral) ports, e.g. of long-lived clients lingering in TIME_WAIT,
+	# off them, or connect() to the same 4-tuple fails (EADDRNOTAVAIL).
+	in_ns "$NS_C" sysctl -qw net.ipv4.ip_local_port_range="50000 60999" || return 1
 
 	port "$NS_S" "${P}s0" "${P}ws" || return 1
 	ip -n "$NS_S" addr add 192.0.2.2/24 dev "${P}s0" || return 1
