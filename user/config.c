@@ -695,6 +695,37 @@ static int parse_ifaces(struct parser *p, const yaml_node_t *node, struct edge_c
 }
 
 /* vips[0..i-1] are parsed; the new one must differ from all of them. */
+/*
+ * A list under field (min..max items) into a new array of elem-sized items,
+ * each parsed by one(p, item node, "field[i]", cfg, i). *count is set before
+ * the items are parsed, so edge_config_free() frees what a failure left.
+ */
+typedef int (*list_item_fn)(struct parser *p, const yaml_node_t *node, const char *path,
+			    struct edge_config *cfg, size_t i);
+
+static int parse_list(struct parser *p, const yaml_node_t *node, const char *field, size_t min,
+		      size_t max, size_t elem, void **arr, size_t *count, struct edge_config *cfg,
+		      list_item_fn one)
+{
+	char path[CFG_FIELD_LEN];
+	size_t i, n;
+	int ret;
+
+	ret = get_list(p, node, field, min, max, &n);
+	if (ret || !n)
+		return ret;
+	*arr = calloc(n, elem);
+	if (!*arr)
+		return oom_err(p);
+	*count = n;
+	for (i = 0; i < n; i++) {
+		ret = one(p, seq_item(p, node, i), item(path, field, i), cfg, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int parse_vip(struct parser *p, const yaml_node_t *node, const char *path,
 		     struct edge_config *cfg, size_t i)
 {
@@ -740,24 +771,8 @@ static int parse_vip(struct parser *p, const yaml_node_t *node, const char *path
 
 static int parse_vips(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
 {
-	char path[CFG_FIELD_LEN];
-	size_t i, n;
-	int ret;
-
-	ret = get_list(p, node, "vips", 1, EDGE_MAX_VIPS, &n);
-	if (ret)
-		return ret;
-	cfg->vips = calloc(n, sizeof(*cfg->vips));
-	if (!cfg->vips)
-		return oom_err(p);
-	cfg->n_vips = n;
-
-	for (i = 0; i < n; i++) {
-		ret = parse_vip(p, seq_item(p, node, i), item(path, "vips", i), cfg, i);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return parse_list(p, node, "vips", 1, EDGE_MAX_VIPS, sizeof(*cfg->vips), (void **)&cfg->vips,
+			  &cfg->n_vips, cfg, parse_vip);
 }
 
 /* Pool and region names: 1..31 of [a-z0-9_-]. */
@@ -1359,23 +1374,8 @@ static int parse_pool(struct parser *p, const yaml_node_t *node, const char *pat
 
 static int parse_pools(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
 {
-	char path[CFG_FIELD_LEN];
-	size_t i, n;
-	int ret;
-
-	ret = get_list(p, node, "dns.pools", 0, EDGE_CFG_MAX_POOLS, &n);
-	if (ret || !n)
-		return ret;
-	cfg->pools = calloc(n, sizeof(*cfg->pools));
-	if (!cfg->pools)
-		return oom_err(p);
-	cfg->n_pools = n;
-	for (i = 0; i < n; i++) {
-		ret = parse_pool(p, seq_item(p, node, i), item(path, "dns.pools", i), cfg, i);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return parse_list(p, node, "dns.pools", 0, EDGE_CFG_MAX_POOLS, sizeof(*cfg->pools), (void **)&cfg->pools,
+			  &cfg->n_pools, cfg, parse_pool);
 }
 
 static int find_pool(const struct edge_config *cfg, const char *name)
@@ -1944,23 +1944,8 @@ static int parse_zone(struct parser *p, const yaml_node_t *node, const char *pat
 
 static int parse_zones(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
 {
-	char path[CFG_FIELD_LEN];
-	size_t i, n;
-	int ret;
-
-	ret = get_list(p, node, "dns.zones", 0, EDGE_CFG_MAX_ZONES, &n);
-	if (ret || !n)
-		return ret;
-	cfg->zones = calloc(n, sizeof(*cfg->zones));
-	if (!cfg->zones)
-		return oom_err(p);
-	cfg->n_zones = n;
-	for (i = 0; i < n; i++) {
-		ret = parse_zone(p, seq_item(p, node, i), item(path, "dns.zones", i), cfg, i);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return parse_list(p, node, "dns.zones", 0, EDGE_CFG_MAX_ZONES, sizeof(*cfg->zones), (void **)&cfg->zones,
+			  &cfg->n_zones, cfg, parse_zone);
 }
 
 /* qsort_r order of rrset indexes: by owner and type, then by position in the file. */
@@ -3383,23 +3368,8 @@ static int parse_anycast_one(struct parser *p, const yaml_node_t *node, const ch
 
 static int parse_anycast(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
 {
-	char path[CFG_FIELD_LEN];
-	size_t i, n;
-	int ret;
-
-	ret = get_list(p, node, "anycast", 0, EDGE_CFG_MAX_ANYCAST, &n);
-	if (ret || !n)
-		return ret;
-	cfg->anycast = calloc(n, sizeof(*cfg->anycast));
-	if (!cfg->anycast)
-		return oom_err(p);
-	cfg->n_anycast = n;
-	for (i = 0; i < n; i++) {
-		ret = parse_anycast_one(p, seq_item(p, node, i), item(path, "anycast", i), cfg, i);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return parse_list(p, node, "anycast", 0, EDGE_CFG_MAX_ANYCAST, sizeof(*cfg->anycast), (void **)&cfg->anycast,
+			  &cfg->n_anycast, cfg, parse_anycast_one);
 }
 
 static int parse_control(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
