@@ -721,6 +721,25 @@ static int clear_stale(const struct sockaddr_un *sa, char *err, size_t errlen)
 	return 0;
 }
 
+/* Listen on fd (bound at path, whose stat is st) from now on. 0 or -errno. */
+static int serve(struct edge_ctl *c, struct edge_loop *loop, int fd, const struct stat *st,
+		 const char *path, unsigned int timeout_ms, char *err, size_t errlen)
+{
+	int ret = edge_loop_add_fd(loop, fd, EPOLLIN, on_listen, c);
+
+	if (ret) {
+		snprintf(err, errlen, "control socket: event loop: %s", strerror(-ret));
+		return ret;
+	}
+	c->loop = loop;
+	c->lfd = fd;
+	c->dev = st->st_dev;
+	c->ino = st->st_ino;
+	c->timeout_ms = timeout_ms ?: EDGE_CTL_TIMEOUT_MS;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return 0;
+}
+
 int edge_ctl_listen(struct edge_ctl *c, struct edge_loop *loop, const char *path,
 		    unsigned int timeout_ms, char *err, size_t errlen)
 {
@@ -771,17 +790,9 @@ int edge_ctl_listen(struct edge_ctl *c, struct edge_loop *loop, const char *path
 		snprintf(err, errlen, "control socket: listen %s: %s", path, strerror(errno));
 		goto err_unlink;
 	}
-	ret = edge_loop_add_fd(loop, fd, EPOLLIN, on_listen, c);
-	if (ret) {
-		snprintf(err, errlen, "control socket: event loop: %s", strerror(-ret));
+	ret = serve(c, loop, fd, &st, path, timeout_ms, err, errlen);
+	if (ret)
 		goto err_unlink;
-	}
-	c->loop = loop;
-	c->lfd = fd;
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
-	c->timeout_ms = timeout_ms ?: EDGE_CTL_TIMEOUT_MS;
-	snprintf(c->path, sizeof(c->path), "%s", path);
 	return 0;
 
 err_unlink:
@@ -831,18 +842,7 @@ int edge_ctl_adopt(struct edge_ctl *c, struct edge_loop *loop, int fd, const cha
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		return ret;
 	}
-	ret = edge_loop_add_fd(loop, fd, EPOLLIN, on_listen, c);
-	if (ret) {
-		snprintf(err, errlen, "control socket: event loop: %s", strerror(-ret));
-		return ret;
-	}
-	c->loop = loop;
-	c->lfd = fd;
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
-	c->timeout_ms = timeout_ms ?: EDGE_CTL_TIMEOUT_MS;
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	return 0;
+	return serve(c, loop, fd, &st, path, timeout_ms, err, errlen);
 }
 
 void edge_ctl_free(struct edge_ctl *c)
