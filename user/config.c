@@ -539,6 +539,20 @@ static int parse_address(const char *s, struct edge_vip_key *key, int *family)
 	return -EINVAL;
 }
 
+/* A string field holding an IPv4 or IPv6 address; *s keeps its text for later messages. */
+static int get_address(struct parser *p, const yaml_node_t *node, const char *field,
+		       struct edge_vip_key *key, int *family, const char **s)
+{
+	int ret = get_str(p, node, field, s);
+
+	if (ret)
+		return ret;
+	if (parse_address(*s, key, family))
+		return parse_err(p, node_line(node), field, "'%s' is not an IPv4 or IPv6 address",
+				 show(p, *s));
+	return 0;
+}
+
 /*
  * The real work of edge_dns_name_to_wire(), with the reason for a
  * rejection in *why. Labels are letters, digits, '-' and '_': anything
@@ -745,12 +759,10 @@ static int parse_vip(struct parser *p, const yaml_node_t *node, const char *path
 	ret = require(p, node, path, "address", v[VIP_ADDRESS]);
 	if (ret)
 		return ret;
-	ret = get_str(p, v[VIP_ADDRESS], join(field, path, "address"), &s);
+	ret = get_address(p, v[VIP_ADDRESS], join(field, path, "address"), &vip->key, &vip->family,
+			  &s);
 	if (ret)
 		return ret;
-	if (parse_address(s, &vip->key, &vip->family))
-		return parse_err(p, node_line(v[VIP_ADDRESS]), field,
-				 "'%s' is not an IPv4 or IPv6 address", show(p, s));
 	for (j = 0; j < i; j++) {
 		if (memcmp(&cfg->vips[j].key, &vip->key, sizeof(vip->key)))
 			continue;
@@ -2725,12 +2737,10 @@ static int parse_backend(struct parser *p, const yaml_node_t *node, const char *
 	ret = require(p, node, path, "address", v[BE_ADDRESS]);
 	if (ret)
 		return ret;
-	ret = get_str(p, v[BE_ADDRESS], join(field, path, "address"), &s);
+	ret = get_address(p, v[BE_ADDRESS], join(field, path, "address"), &be->addr, &be->family,
+			  &s);
 	if (ret)
 		return ret;
-	if (parse_address(s, &be->addr, &be->family))
-		return parse_err(p, node_line(v[BE_ADDRESS]), field,
-				 "'%s' is not an IPv4 or IPv6 address", show(p, s));
 	if (svc->family == AF_INET6 && be->family == AF_INET)
 		return parse_err(p, node_line(v[BE_ADDRESS]), field,
 				 "'%s' is an IPv4 backend of an IPv6 VIP (IPv6 cannot be "
@@ -2890,12 +2900,9 @@ static int parse_service(struct parser *p, const yaml_node_t *node, const char *
 		ret = require(p, node, path, "backends", v[SVC_BACKENDS]);
 	if (ret)
 		return ret;
-	ret = get_str(p, v[SVC_VIP], join(field, path, "vip"), &s);
+	ret = get_address(p, v[SVC_VIP], join(field, path, "vip"), &svc->vip, &svc->family, &s);
 	if (ret)
 		return ret;
-	if (parse_address(s, &svc->vip, &svc->family))
-		return parse_err(p, node_line(v[SVC_VIP]), field,
-				 "'%s' is not an IPv4 or IPv6 address", show(p, s));
 	ret = get_str(p, v[SVC_PROTO], join(field, path, "proto"), &s);
 	if (ret)
 		return ret;
