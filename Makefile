@@ -119,7 +119,7 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench \
 	      $(BUILD)/health_bench
 
-$(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
+$(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h tests/bench/testrun.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 

@@ -52,6 +52,7 @@
 #include "log.h"
 #include "stats.h"
 #include "dns_frames.h"
+#include "testrun.h"
 
 struct path {
 	const char *name;
@@ -101,16 +102,9 @@ static int stage_set(__u32 stop)
 				   0);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static __u64 median(__u64 *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_u64);
+	qsort(v, n, sizeof(*v), bench_cmp_u64);
 	return v[n / 2];
 }
 
@@ -120,7 +114,7 @@ static __u64 trimmed_mean(__u64 *v, size_t n)
 	size_t i, lo = n / 10, hi = n - n / 10;
 	__u64 sum = 0;
 
-	qsort(v, n, sizeof(*v), cmp_u64);
+	qsort(v, n, sizeof(*v), bench_cmp_u64);
 	for (i = lo; i < hi; i++)
 		sum += v[i];
 	return hi > lo ? sum / (hi - lo) : 0;
@@ -150,22 +144,12 @@ static int run_path(struct path *pt, int stats_fd)
 	if (stages_skel && stage_set(pt->stop))
 		return -EIO;
 	for (i = 0; i < NFRAMES; i++) {
-		struct xdp_md md = {.data_end = pt->frames[i].len, .ingress_ifindex = live_ifindex};
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pt->frames[i].b,
-			    .data_size_in = pt->frames[i].len, .data_out = out,
-			    .data_size_out = sizeof(out), .repeat = 1);
+		int ret = bench_run_once(pt->prog_fd, pt->frames[i].b, pt->frames[i].len,
+					 live_ifindex, out, sizeof(out), &pt->samples[pt->n]);
 
-		if (live_ifindex) {
-			/* Live frames: no output copy; the frame is sent. */
-			o.data_out = NULL;
-			o.data_size_out = 0;
-			o.ctx_in = &md;
-			o.ctx_size_in = sizeof(md);
-			o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
-		}
-		if (bpf_prog_test_run_opts(pt->prog_fd, &o))
-			return -errno;
-		pt->samples[pt->n++] = o.duration;
+		if (ret)
+			return ret;
+		pt->n++;
 	}
 	if (pt->rrl && rrl_set(0))
 		return -EIO;

@@ -46,6 +46,7 @@
 #include "loader.h"
 #include "log.h"
 #include "stats.h"
+#include "testrun.h"
 
 #define NFRAMES	  1000
 #define FRAME_LEN 74 /* Ethernet + IPv4 + TCP with 20 bytes of payload */
@@ -151,13 +152,6 @@ static void build_frame(struct frame *f, int i, int proto, __u8 flags)
 	f->len = sizeof(*eth) + 20 + l4len;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int field(const char *name)
 {
 	size_t i;
@@ -185,21 +179,12 @@ static int run_path(struct path *pt)
 	if (pt->check && (svc_read(&c0) || edge_stats_read(edge_dp_stats_fd(&dp), &s0)))
 		return -EIO;
 	for (i = 0; i < NFRAMES; i++) {
-		struct xdp_md md = {.data_end = pt->frames[i].len, .ingress_ifindex = live_ifindex};
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pt->frames[i].b,
-			    .data_size_in = pt->frames[i].len, .data_out = out,
-			    .data_size_out = sizeof(out), .repeat = 1);
+		int ret = bench_run_once(pt->prog_fd, pt->frames[i].b, pt->frames[i].len,
+					 live_ifindex, out, sizeof(out), &pt->samples[pt->n]);
 
-		if (live_ifindex) {
-			o.data_out = NULL;
-			o.data_size_out = 0;
-			o.ctx_in = &md;
-			o.ctx_size_in = sizeof(md);
-			o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
-		}
-		if (bpf_prog_test_run_opts(pt->prog_fd, &o))
-			return -errno;
-		pt->samples[pt->n++] = o.duration;
+		if (ret)
+			return ret;
+		pt->n++;
 	}
 	dp.skel->bss->edge_lb_bench_stop = 0;
 	if (!pt->check || no_checks)
@@ -291,8 +276,7 @@ static int measure(struct path *paths, size_t np, int rounds, int base_flow, con
 			}
 	}
 	for (k = 0; k < np; k++) {
-		qsort(paths[k].samples, paths[k].n, sizeof(__u64), cmp_u64);
-		med[k] = paths[k].samples[(paths[k].n - 1) * pct / 100];
+		med[k] = bench_percentile(paths[k].samples, paths[k].n, pct);
 		free(paths[k].samples);
 	}
 	base = med[0];
@@ -395,14 +379,12 @@ static int ablate(int pass_fd, int rounds, int flow0, const char *what)
 			}
 		}
 	}
-	qsort(base.samples, base.n, sizeof(__u64), cmp_u64);
-	bmed = base.samples[(base.n - 1) * pct / 100];
+	bmed = bench_percentile(base.samples, base.n, pct);
 	printf("%s ablation, %d rounds x %d flows; net ns = percentile %d minus the "
 	       "baseline (%llu)\n\n%-44s %8s %8s\n",
 	       what, rounds, NFRAMES, pct, (unsigned long long)bmed, "stopped after", "net ns", "stage");
 	for (k = 0; k < NSTAGES; k++) {
-		qsort(pt[k].samples, pt[k].n, sizeof(__u64), cmp_u64);
-		med = pt[k].samples[(pt[k].n - 1) * pct / 100];
+		med = bench_percentile(pt[k].samples, pt[k].n, pct);
 		med = med > bmed ? med - bmed : 0;
 		if (k == 7) /* the SYN rows start again from the ACK path's stage 2 */
 			prev = 0;
