@@ -8,13 +8,19 @@
 #   dns_blast -x in the client namespace (on GEN_CPU) sends native XDP
 #   frames into ${P}c0; the server veth ${P}s0 runs the program under test
 #   in its NAPI thread, pinned to SRV_CPU; what it sends back (XDP_TX) is
-#   dropped by XDP on ${P}c0, whose NAPI runs on GEN_CPU. Per packet:
+#   dropped by XDP on ${P}c0, whose NAPI runs on GEN_CPU. CLIENT_RX=0: no
+#   XDP on ${P}c0, so the veth refuses what the server sends back and the
+#   server frees it at once (as a NIC frees sent frames in its own NAPI);
+#   the generator's CPU then only generates. Per packet:
 #     prog ns  run_time_ns / run_cnt (kernel.bpf_stats_enabled=1): the XDP
 #              program alone
 #     cpu ns   the server NAPI thread's CPU time (schedstat) / packets: what
 #              the server core spends per packet, receive and XDP_TX
 #              included, like a NIC queue's core
-#   and counters prove that every packet took the timed path.
+#   and counters prove that every packet took the timed path. Also shown:
+#   the x refl ratio of each round against that round's reflector (min-max
+#   over the rounds), and busy: the server thread's CPU time / the run's
+#   wall time (median), near 100% when the server core is saturated.
 #
 # The caller defines bench_counter NAME (prints a counter's value) and sets
 # SECS; bench_measure appends one line per run to $RESULTS and
@@ -91,6 +97,7 @@ bench_setup()
 	MAC_C=$(ip -n "$NS_C" -j link show dev "$IF_C" | jq -r '.[0].address')
 	sysctl -qw kernel.bpf_stats_enabled=1 || return 1
 	ip -n "$NS_C" link set dev "$IF_C" xdpdrv off
+	[ "${CLIENT_RX:-1}" = 0 ] && return 0
 	ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$BUILD/xdp_drop.bpf.o" sec xdp || return 1
 	napi_pin "$IF_C" "$NS_C" "$GEN_CPU"
 }
@@ -102,7 +109,7 @@ bench_setup()
 # one that must not grow; "-" for none.
 bench_measure()
 {
-	local label=$1 proofs=$2 name c0=() line out sent n0 n1 p0 p1 i=0 c
+	local label=$1 proofs=$2 name c0=() line out sent wall n0 n1 p0 p1 i=0 c
 
 	shift 2
 	[ "$proofs" = - ] && proofs=
@@ -117,7 +124,8 @@ bench_measure()
 	n1=$(napi_ns)
 	p1=$(prog_stats) || return 1
 	sent=${out#sent }
-	line="$label $p0 $p1 $n0 $n1 ${sent%% *}"
+	wall=${sent#* in }
+	line="$label $p0 $p1 $n0 $n1 ${sent%% *} ${wall%% *}"
 	for name in $proofs; do
 		c=$(bench_counter "${name#!}")
 		line+=" $name=$((c - c0[i]))"
@@ -138,18 +146,24 @@ function median(list,    v, n, i, j, t) {
 }
 {
 	label = $1; rt = $4 - $2; rc = $5 - $3; napi = $7 - $6; sent = $8
-	if (!(label in seen)) { order[++np] = label; seen[label] = 1; nk[label] = NF - 8 }
+	if (!(label in seen)) { order[++np] = label; seen[label] = 1; nk[label] = NF - 9 }
 	if (rc <= 0) { printf "%s: the program saw no packets\n", label; bad = 1; next }
+	# Each round starts with the yardstick: ratios per round as well.
+	if (label == order[1])
+		ycpu = napi / rc
+	else
+		ratios[label] = ratios[label] " " napi / rc / ycpu
 	progs[label] = progs[label] " " rt / rc
 	cpus[label] = cpus[label] " " napi / rc
+	busys[label] = busys[label] " " napi / ($9 * 1e9) * 100
 	pkts[label] += rc
 	sents[label] += sent
 	# The veth ring may drop some of what was sent when the server falls
 	# behind; run_cnt may exceed a counter by a few stack packets.
-	for (k = 9; k <= NF; k++) {
+	for (k = 10; k <= NF; k++) {
 		split($k, kv, "=")
 		name = kv[1]; d = kv[2] + 0
-		key = label SUBSEP (k - 8)
+		key = label SUBSEP (k - 9)
 		names[key] = name; got[key] += d
 		if (substr(name, 1, 1) == "!") {
 			if (d != 0) { bad = 1; wrong[label] = " WRONG PATH" }
@@ -160,8 +174,8 @@ function median(list,    v, n, i, j, t) {
 }
 END {
 	printf "medians of %d rounds\n", NR / np
-	printf "%-10s %9s %9s %8s %6s %8s %6s  %s\n", "path", "sent", "run_cnt", "prog ns", "x refl",
-	       "cpu ns", "x refl", "counters grown (all run_cnt, !: none)"
+	printf "%-10s %9s %9s %8s %6s %8s %6s %11s %5s  %s\n", "path", "sent", "run_cnt", "prog ns",
+	       "x refl", "cpu ns", "x refl", "(rounds)", "busy", "counters grown (all run_cnt, !: none)"
 	for (i = 1; i <= np; i++) {
 		l = order[i]; p = median(progs[l]); c = median(cpus[l])
 		if (i == 1) { rp = p; rcpu = c }
@@ -170,8 +184,15 @@ END {
 			pr = pr sprintf("%s%s +%d", k > 1 ? ", " : "", names[l SUBSEP k], got[l SUBSEP k])
 		if (pr == "")
 			pr = "-"
-		printf "%-10s %9d %9d %8.0f %6.2f %8.0f %6.2f  %s%s\n", l, sents[l], pkts[l], p, p / rp, c,
-		       c / rcpu, pr, wrong[l]
+		n = split(ratios[l], rv, " ")
+		lo = hi = rv[1]
+		for (k = 2; k <= n; k++) {
+			if (rv[k] + 0 < lo + 0) lo = rv[k]
+			if (rv[k] + 0 > hi + 0) hi = rv[k]
+		}
+		rg = i == 1 ? "" : sprintf("%.2f-%.2f", lo, hi)
+		printf "%-10s %9d %9d %8.0f %6.2f %8.0f %6.2f %11s %4.0f%%  %s%s\n", l, sents[l], pkts[l],
+		       p, p / rp, c, c / rcpu, rg, median(busys[l]), pr, wrong[l]
 	}
 	exit bad
 }' "$RESULTS"
