@@ -21,6 +21,12 @@
 #       Every path is offered the same rate (QPS, default 300000), below
 #       what each can take, so batching is alike and the ratios compare
 #       like with like.
+#   (d) live frames through a generator stub (tests/bench/bench_lib.sh):
+#       each path's program (and the reflector) on a fresh frame every
+#       time, XDP_TX through the veth, timed by one live-frames test run
+#       on the server's CPU: no receive ring, no NAPI wake-ups, so the
+#       figure holds under load; the stub+drop row is the floor every row
+#       contains. TAIL=0 skips it.
 #
 #   [ROUNDS=3] scripts/bench-dns.sh [SECONDS per run, default 1] [QPS]
 #
@@ -63,11 +69,13 @@ bench_counter()
 	"$BUILD/anyedgectl" -j -p "$PIN" stats | jq -r ".$1 // 0"
 }
 
-# measure LABEL KIND COUNTER: one run of dns_blast, one result line.
+# measure LABEL KIND COUNTER: one run of dns_blast, one result line; and
+# one of method (d) (tests/bench/bench_lib.sh) unless TAIL=0 or staging.
 measure()
 {
 	# shellcheck disable=SC2086 # BLAST_X: one word or none
-	bench_measure "$1" "$3" -k "$2" $BLAST_X -Q "$QPS"
+	bench_measure "$1" "$3" -k "$2" $BLAST_X -Q "$QPS" || return 1
+	[ "${TAIL:-1}" = 0 ] || [ -n "${STAGES:-}" ] || bench_tail "$1" "$3" -k "$2"
 }
 
 setup_two_ns || exit 1
@@ -148,6 +156,11 @@ for round in $(seq "$ROUNDS"); do
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
 	measure reflector a - || exit 1
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+	if [ "${TAIL:-1}" != 0 ]; then
+		ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/xdp_drop.bpf.o" sec xdp || exit 1
+		bench_tail stub+drop - -k a || exit 1
+		ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+	fi
 
 	write_config >/dev/null || exit 1
 	start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
@@ -165,4 +178,5 @@ for round in $(seq "$ROUNDS"); do
 	stop_daemon
 done
 
-bench_report
+bench_report || exit 1
+[ "${TAIL:-1}" = 0 ] || [ "$ROUNDS" = 0 ] || bench_tail_report

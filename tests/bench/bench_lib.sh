@@ -92,6 +92,7 @@ bench_setup()
 {
 	trap bench_cleanup EXIT
 	: >"$RESULTS"
+	: >"$RESULTS_T"
 	MAC_S=$(ip -n "$NS_S" -j link show dev "$IF_S" | jq -r '.[0].address')
 	# shellcheck disable=SC2034
 	MAC_C=$(ip -n "$NS_C" -j link show dev "$IF_C" | jq -r '.[0].address')
@@ -132,6 +133,80 @@ bench_measure()
 		i=$((i + 1))
 	done
 	echo "$line" >>"$RESULTS"
+}
+
+# Method (d), live frames through a generator stub: dns_blast -T runs in
+# the server namespace, on SRV_CPU, as one live-frames test run on the
+# server veth: blast.bpf.c writes a fresh frame and tail-calls the program
+# attached to ${P}s0, whose XDP_TX really sends through the veth; the test
+# run's timer (which stops while the task is scheduled out) gives ns per
+# frame. No receive ring, no NAPI wake-ups: CPU cost only, comparable
+# under any load. The stub's own cost is the stub+drop row's (a tail call
+# into XDP_DROP) and is in every row alike. TAIL_N frames per run.
+TAIL_N=${TAIL_N:-2000000}
+RESULTS_T=$TMP/results_tail
+
+# bench_tail LABEL PROOFS DNS_BLAST_ARG...: one such run, one result line.
+# PROOFS as for bench_measure; here each must grow by exactly TAIL_N.
+bench_tail()
+{
+	local label=$1 proofs=$2 name c0=() out ns line i=0 c
+
+	shift 2
+	[ "$proofs" = - ] && proofs=
+	for name in $proofs; do
+		c0+=("$(bench_counter "${name#!}")")
+	done
+	out=$(in_ns "$NS_S" taskset -c "$SRV_CPU" "$BUILD/dns_blast" -i "$IF_S" -d "$MAC_S" -x -T \
+		-n "$TAIL_N" "$@") || return 1
+	ns=${out##*, }
+	line="$label ${ns%% *}"
+	for name in $proofs; do
+		c=$(bench_counter "${name#!}")
+		line+=" $name=$((c - c0[i]))"
+		i=$((i + 1))
+	done
+	echo "$line" >>"$RESULTS_T"
+}
+
+# bench_tail_report: medians of ns per frame, x the path named reflector,
+# and each round's ratio (min-max); a proof that did not grow by exactly
+# TAIL_N (or, for !NAME, grew) marks the row WRONG PATH and fails.
+bench_tail_report()
+{
+	echo "# (d): live frames through a generator stub, $TAIL_N fresh frames per run, on CPU $SRV_CPU"
+	awk -v n="$TAIL_N" '
+function median(list,    v, k, i, j, t) {
+	k = split(list, v, " ")
+	for (i = 2; i <= k; i++)
+		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return v[int((k + 1) / 2)]
+}
+{
+	label = $1
+	pr[label] = ""
+	if (!(label in seen)) { order[++np] = label; seen[label] = 1 }
+	if (label == "reflector") { round++; refl[round] = $2 }
+	ns[label] = ns[label] " " $2
+	r[label] = r[label] " " (refl[round] > 0 ? $2 / refl[round] : 0)
+	for (k = 3; k <= NF; k++) {
+		split($k, kv, "=")
+		if (substr(kv[1], 1, 1) == "!" ? kv[2] != 0 : kv[2] != n) { bad = 1; wrong[label] = wrong[label] " WRONG PATH (" $k ")" }
+		pr[label] = pr[label] " " $k
+	}
+}
+END {
+	printf "%-10s %8s %6s %11s  %s\n", "path", "ns/frame", "x refl", "(rounds)", "counters grown (last round)"
+	rm = median(ns["reflector"])
+	for (i = 1; i <= np; i++) {
+		l = order[i]; m = median(ns[l])
+		k = split(r[l], rv, " "); lo = hi = rv[1]
+		for (j = 2; j <= k; j++) { if (rv[j] + 0 < lo + 0) lo = rv[j]; if (rv[j] + 0 > hi + 0) hi = rv[j] }
+		printf "%-10s %8.1f %6.2f %11s %s%s\n", l, m, (rm > 0 ? m / rm : 0),
+		       l == "reflector" ? "" : sprintf("%.2f-%.2f", lo, hi), pr[l], wrong[l]
+	}
+	exit bad
+}' "$RESULTS_T"
 }
 
 # bench_report: medians over the rounds, per path in the order first seen.

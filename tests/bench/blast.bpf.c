@@ -13,6 +13,11 @@
  * into the last byte of the source address (1 + flow / 64512 % 254) and
  * the source port (1024 + flow % 64512), checksums updated to match:
  * 16.3 million distinct 5-tuples before they repeat.
+ *
+ * blast_tail (dns_blast -T): instead of redirecting, tail-call the program
+ * in blast_jump (the one under test), so a live-frames test run on the
+ * server's interface times that program on a fresh frame every time,
+ * XDP_TX included, in one CPU and without NAPI wake-ups.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -41,6 +46,14 @@ const volatile __u32 blast_nframes = 1;
 const volatile __u32 blast_ifindex;
 const volatile __u32 blast_vary;
 const volatile __u32 blast_base;
+const volatile __u32 blast_tail;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} blast_jump SEC(".maps");
 __u32 blast_next; /* one generator thread: a plain global is enough */
 
 /* ~(~check + add), one's complement, on a checksum field as stored. */
@@ -101,6 +114,10 @@ int blast_gen(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	if (blast_vary && blast_set_flow(ctx, blast_base + n))
 		return XDP_ABORTED;
+	if (blast_tail) {
+		bpf_tail_call(ctx, &blast_jump, 0);
+		return XDP_ABORTED; /* nothing in blast_jump */
+	}
 	return bpf_redirect(blast_ifindex, 0);
 }
 

@@ -18,7 +18,10 @@
  * `sent N in S s`. Every frame is fresh: nothing on the path sees its own
  * output. -x -V BASE: every packet a new flow, numbered from BASE (see
  * blast.bpf.c). -x -n COUNT: exactly COUNT frames, whatever -t says; with
- * -P a batch every 200 us (none lost on a full veth ring).
+ * -P a batch every 200 us (none lost on a full veth ring). -x -n COUNT -T:
+ * run in the server's namespace on the server's interface: each fresh
+ * frame is handed (tail call) to the XDP program attached there, timed by
+ * the test run; also prints the mean ns per frame.
  *
  * Default: an AF_PACKET socket, sendmmsg() in batches, bypassing the qdisc;
  * a veth peer with XDP then converts each skb into an XDP frame (a copy a
@@ -155,12 +158,12 @@ static int parse_mac(const char *s, unsigned char mac[6])
  * sent or -1.
  */
 static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nframes, double secs,
-			   int vary, __u32 base, __u32 count, int paced)
+			   int vary, __u32 base, __u32 count, int paced, int tail, double *ns_per_frame)
 {
 	struct blast_bpf *skel;
 	unsigned long long sent = 0;
 	__u32 i, ifindex = if_nametoindex(ifname);
-	double t0, t;
+	double t0, t, ns = 0;
 	int fd, map_fd;
 
 	skel = blast_bpf__open();
@@ -172,6 +175,7 @@ static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nfram
 	skel->rodata->blast_ifindex = ifindex;
 	skel->rodata->blast_vary = vary;
 	skel->rodata->blast_base = base;
+	skel->rodata->blast_tail = tail;
 	if (blast_bpf__load(skel)) {
 		fprintf(stderr, "blast: load failed\n");
 		blast_bpf__destroy(skel);
@@ -194,6 +198,21 @@ static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nfram
 			return -1;
 		}
 	}
+	if (tail) {
+		__u32 id = 0, zero = 0;
+		int pfd;
+
+		if (bpf_xdp_query_id(ifindex, 0, &id) || !id) {
+			fprintf(stderr, "blast: no XDP program on %s\n", ifname);
+			goto fail;
+		}
+		pfd = bpf_prog_get_fd_by_id(id);
+		if (pfd < 0 || bpf_map_update_elem(bpf_map__fd(skel->maps.blast_jump), &zero, &pfd, 0)) {
+			fprintf(stderr, "blast: cannot tail-call program %u: %s\n", id, strerror(errno));
+			goto fail;
+		}
+		close(pfd);
+	}
 	fd = bpf_program__fd(skel->progs.blast_gen);
 	/*
 	 * Every test run call sets up and tears down a page pool, which costs
@@ -214,9 +233,9 @@ static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nfram
 			o.repeat = paced && count - sent > BATCH ? BATCH : count - sent;
 		if (bpf_prog_test_run_opts(fd, &o)) {
 			perror("blast: test run");
-			blast_bpf__destroy(skel);
-			return -1;
+			goto fail;
 		}
+		ns += (double)o.duration * o.repeat;
 		sent += o.repeat;
 		if (count && sent >= count)
 			break;
@@ -224,14 +243,18 @@ static long long blast_xdp(const char *ifname, struct frame *frames, __u32 nfram
 			usleep(200);
 	}
 	blast_bpf__destroy(skel);
+	*ns_per_frame = sent ? ns / sent : 0;
 	return sent;
+fail:
+	blast_bpf__destroy(skel);
+	return -1;
 }
 
 static int usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -w DIR -I IFNAME [-p PIN] [-g EXTRA_GEO_PREFIXES] [-R RRL_RATE]\n"
-		"       %s -i IFNAME -k a|aaaa|nxdomain|geo|syn|ack|udp [-x [-V BASE] [-n COUNT [-P]]]\n"
+		"       %s -i IFNAME -k a|aaaa|nxdomain|geo|syn|ack|udp [-x [-V BASE] [-n COUNT [-P|-T]]]\n"
 		"          [-t SEC] [-Q QPS] [-d DSTMAC]\n",
 		prog, prog);
 	return 2;
@@ -250,11 +273,12 @@ int main(int argc, char **argv)
 	unsigned long long sent = 0;
 	int kind = -1, opt, fd, i, one = 1, n, next = 0, xdp = 0, vary = 0;
 	__u32 base = 0, count = 0;
-	int paced = 0;
+	int paced = 0, tail = 0;
 	long long xsent;
+	double ns_frame = 0;
 	char path[600];
 
-	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:R:V:n:P")) != -1) {
+	while ((opt = getopt(argc, argv, "w:I:p:i:k:t:Q:d:xg:R:V:n:PT")) != -1) {
 		switch (opt) {
 		case 'w':
 			dir = optarg;
@@ -286,6 +310,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			paced = 1;
+			break;
+		case 'T':
+			tail = 1;
 			break;
 		case 'V':
 			vary = 1;
@@ -321,7 +348,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!ifname || kind < 0 || !(secs > 0 && secs <= 60) || qps < 0 ||
-	    ((vary || count) && !xdp) || (paced && !count) || (vary && kind != LK_SYN && kind != LK_UDP))
+	    ((vary || count) && !xdp) || (paced && !count) || (tail && (!count || paced)) || (vary && kind != LK_SYN && kind != LK_UDP))
 		return usage(argv[0]);
 
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -354,10 +381,14 @@ int main(int argc, char **argv)
 	}
 	if (xdp) {
 		t0 = now();
-		xsent = blast_xdp(ifname, frames, vary ? 1 : NFRAMES, secs, vary, base, count, paced);
+		xsent = blast_xdp(ifname, frames, vary ? 1 : NFRAMES, secs, vary, base, count, paced,
+				  tail, &ns_frame);
 		if (xsent < 0)
 			return 1;
-		printf("sent %lld in %.2f s\n", xsent, now() - t0);
+		printf("sent %lld in %.2f s", xsent, now() - t0);
+		if (tail)
+			printf(", %.1f ns per frame", ns_frame);
+		printf("\n");
 		return 0;
 	}
 	memset(msgs, 0, sizeof(msgs));
