@@ -117,7 +117,7 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
 BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench \
-	      $(BUILD)/health_bench $(BUILD)/poll_stats
+	      $(BUILD)/health_bench
 
 $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h tests/bench/testrun.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -149,20 +149,6 @@ $(BUILD)/blast.skel.h: $(BUILD)/blast.bpf.o
 $(BUILD)/obj/bench_dns_blast.o: $(BUILD)/blast.skel.h
 
 $(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
-
-$(BUILD)/pollstat.bpf.o: tests/bench/pollstat.bpf.c | $(BUILD)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/pollstat.skel.h: $(BUILD)/pollstat.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name pollstat_bpf > $@
-
-$(BUILD)/obj/bench_poll_stats.o: $(BUILD)/pollstat.skel.h
-
-$(BUILD)/poll_stats: $(BUILD)/obj/bench_poll_stats.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
 
