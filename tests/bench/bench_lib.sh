@@ -141,8 +141,12 @@ bench_measure()
 # attached to ${P}s0, whose XDP_TX really sends through the veth; the test
 # run's timer (which stops while the task is scheduled out) gives ns per
 # frame. No receive ring, no NAPI wake-ups: CPU cost only, comparable
-# under any load. The stub's own cost is the stub+drop row's (a tail call
-# into XDP_DROP) and is in every row alike. TAIL_N frames per run.
+# under any load. For these runs the client veth has no XDP (the veth
+# refuses what comes back and the server CPU frees it, as a NIC frees
+# sent frames: nothing crosses to the other CPU) and
+# kernel.bpf_stats_enabled is 0 (its two clock reads per run are not the
+# program's). The stub's own cost is the stub+drop row's (a tail call into
+# XDP_DROP) and is in every row alike. TAIL_N frames per run.
 TAIL_N=${TAIL_N:-2000000}
 RESULTS_T=$TMP/results_tail
 
@@ -157,8 +161,16 @@ bench_tail()
 	for name in $proofs; do
 		c0+=("$(bench_counter "${name#!}")")
 	done
+	[ "${CLIENT_RX:-1}" = 0 ] || ip -n "$NS_C" link set dev "$IF_C" xdpdrv off
+	sysctl -qw kernel.bpf_stats_enabled=0
 	out=$(in_ns "$NS_S" taskset -c "$SRV_CPU" "$BUILD/dns_blast" -i "$IF_S" -d "$MAC_S" -x -T \
 		-n "$TAIL_N" "$@") || return 1
+	sysctl -qw kernel.bpf_stats_enabled=1
+	if [ "${CLIENT_RX:-1}" != 0 ]; then
+		ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$BUILD/xdp_drop.bpf.o" sec xdp ||
+			return 1
+		napi_pin "$IF_C" "$NS_C" "$GEN_CPU" || return 1
+	fi
 	ns=${out##*, }
 	line="$label ${ns%% *}"
 	for name in $proofs; do
