@@ -151,7 +151,8 @@ TAIL_N=${TAIL_N:-2000000}
 RESULTS_T=$TMP/results_tail
 
 # bench_tail LABEL PROOFS DNS_BLAST_ARG...: one such run, one result line.
-# PROOFS as for bench_measure; here each must grow by exactly TAIL_N.
+# PROOFS as for bench_measure; here each must grow by exactly TAIL_N (which
+# a caller may set for one run: TAIL_N=300000 bench_tail ...).
 bench_tail()
 {
 	local label=$1 proofs=$2 name c0=() out ns line i=0 c
@@ -172,7 +173,7 @@ bench_tail()
 		napi_pin "$IF_C" "$NS_C" "$GEN_CPU" || return 1
 	fi
 	ns=${out##*, }
-	line="$label ${ns%% *}"
+	line="$label ${ns%% *} $TAIL_N"
 	for name in $proofs; do
 		c=$(bench_counter "${name#!}")
 		line+=" $name=$((c - c0[i]))"
@@ -186,8 +187,9 @@ bench_tail()
 # TAIL_N (or, for !NAME, grew) marks the row WRONG PATH and fails.
 bench_tail_report()
 {
-	echo "# (d): live frames through a generator stub, $TAIL_N fresh frames per run, on CPU $SRV_CPU"
-	awk -v n="$TAIL_N" '
+	echo "# (d): live frames through a generator stub, fresh frames (TAIL_N=$TAIL_N per run" \
+		"unless set), on CPU $SRV_CPU"
+	awk '
 function median(list,    v, k, i, j, t) {
 	k = split(list, v, " ")
 	for (i = 2; i <= k; i++)
@@ -201,9 +203,9 @@ function median(list,    v, k, i, j, t) {
 	if (label == "reflector") { round++; refl[round] = $2 }
 	ns[label] = ns[label] " " $2
 	r[label] = r[label] " " (refl[round] > 0 ? $2 / refl[round] : 0)
-	for (k = 3; k <= NF; k++) {
+	for (k = 4; k <= NF; k++) {
 		split($k, kv, "=")
-		if (substr(kv[1], 1, 1) == "!" ? kv[2] != 0 : kv[2] != n) { bad = 1; wrong[label] = wrong[label] " WRONG PATH (" $k ")" }
+		if (substr(kv[1], 1, 1) == "!" ? kv[2] != 0 : kv[2] != $3) { bad = 1; wrong[label] = wrong[label] " WRONG PATH (" $k ")" }
 		pr[label] = pr[label] " " $k
 	}
 }
