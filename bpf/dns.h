@@ -31,6 +31,7 @@
 #include "maps.h"
 #include "parsing.h"
 #include "rrl.h"
+#include "tables.h"
 
 #define DNS_PORT 53
 
@@ -859,7 +860,7 @@ __noinline int edge_dns_plan(struct xdp_md *ctx, struct edge_pkt *p, struct edge
 	dns_suffix_hashes(scr);
 	DNS_STAGE(7);
 	key = scr->n_labels ? scr->hash[0] : EDGE_DNS_ROOT_HASH;
-	nm = bpf_map_lookup_elem(&edge_dns_names, &key);
+	nm = edge_dns_name_find(key);
 	if (nm && nm->name_len == query->name_len &&
 	    (query->name_len <= 24
 		     ? dns_name_eq_short(scr, nm->name, query->name_len)

@@ -24,6 +24,7 @@
 #include "maps.h"
 #include "parsing.h"
 #include "stats.h"
+#include "tables.h"
 #include "dns.h"
 #include "lb.h"
 
@@ -112,7 +113,7 @@ int edge_xdp(struct xdp_md *ctx)
 		r = EDGE_R_dns_unsupported;
 		goto out;
 	}
-	vip = bpf_map_lookup_elem(&edge_vips, &p.dst);
+	vip = edge_vip_find(&p.dst);
 	if (!vip) {
 		r = EDGE_R_not_vip;
 		goto out;

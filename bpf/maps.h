@@ -21,12 +21,23 @@ struct {
 	__type(value, struct edge_stats);
 } edge_stats SEC(".maps");
 
-/* Destination addresses we own: DNS VIPs and service VIPs. */
+/*
+ * The live half and size of each bucketed table (edge_vips, the DNS name
+ * index): include/edge_table.h. One entry.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, EDGE_MAX_VIPS);
-	__type(key, struct edge_vip_key);
-	__type(value, struct edge_vip);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct edge_tables);
+} edge_tables SEC(".maps");
+
+/* Destination addresses we own, DNS VIPs and service VIPs: buckets by address hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * EDGE_VIP_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct edge_vip_bucket);
 } edge_vips SEC(".maps");
 
 /* Per VIP, per CPU: packets the load balancer did not take (anyedge.h). */
@@ -39,9 +50,16 @@ struct {
 
 /* GeoDNS: see include/anyedge.h for what each holds. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, EDGE_MAX_DNS_NAMES);
-	__type(key, __u64);	/* name hash (include/dns_wire.h) */
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * EDGE_DNS_NAME_BUCKETS);
+	__type(key, __u32);	/* half * EDGE_DNS_NAME_BUCKETS + bucket */
+	__type(value, struct edge_dns_name_bucket);
+} edge_dns_name_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * EDGE_MAX_DNS_NAMES);
+	__type(key, __u32);	/* half * EDGE_MAX_DNS_NAMES + entry */
 	__type(value, struct edge_dns_name);
 } edge_dns_names SEC(".maps");
 

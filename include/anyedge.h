@@ -141,6 +141,41 @@ struct edge_vip {
 _Static_assert(sizeof(struct edge_vip) == 8, "edge_vip size");
 
 /*
+ * edge_vips: an array of buckets (include/edge_table.h), two halves of
+ * EDGE_VIP_BUCKETS; a VIP is in its primary or alternate bucket of the
+ * live half (edge_tables). At most EDGE_MAX_VIPS fill half the slots.
+ */
+#define EDGE_VIP_BUCKETS 1024	/* per half */
+#define EDGE_VIP_SLOTS 2	/* per bucket */
+
+struct edge_vip_slot {
+	struct edge_vip_key key;
+	struct edge_vip vip;
+};
+
+struct edge_vip_bucket {
+	struct edge_vip_slot slot[EDGE_VIP_SLOTS];
+	__u32 n;		/* slots in use, from slot 0 */
+	__u32 pad[3];
+};
+_Static_assert(sizeof(struct edge_vip_bucket) == 64, "edge_vip_bucket: one cache line");
+
+/*
+ * edge_tables[0]: the live half (generation) of each bucketed table and
+ * its size, per half (include/edge_table.h). The daemon writes a table's
+ * other half, its mask, then flips the generation.
+ */
+#define EDGE_MAP_TABLES "edge_tables"
+struct edge_tables {
+	__u32 vip_gen;		/* 0 or 1: the half of edge_vips packets read */
+	__u32 vip_mask[2];	/* per half: buckets - 1 */
+	__u32 dns_gen;		/* the half of edge_dns_name_index, edge_dns_names,
+				 * edge_dns_policies and edge_dns_blobs */
+	__u32 name_mask[2];	/* edge_dns_name_index, per half: buckets - 1 */
+};
+_Static_assert(sizeof(struct edge_tables) == 24, "edge_tables size");
+
+/*
  * Per VIP (edge_vip.vip_id), per CPU: the packets to it that the load
  * balancer did not forward (DNS answered or passed, ICMP, no service on
  * that port, no backend...); what it forwarded is counted per service
@@ -158,7 +193,9 @@ _Static_assert(sizeof(struct edge_vip_counters) == 16, "edge_vip_counters size")
 /*
  * GeoDNS data, compiled by the daemon from the config:
  *
- *   edge_dns_names  name hash -> struct edge_dns_name (policies per type)
+ *   edge_dns_name_index  name hash -> index in edge_dns_names: buckets
+ *                   of (hash, index) (include/edge_table.h)
+ *   edge_dns_names  index -> struct edge_dns_name (policies per type)
  *   edge_dns_zones  apex hash -> struct edge_dns_zone (for NXDOMAIN)
  *   edge_dns_policies  index -> struct edge_dns_policy (static/geo/...)
  *   edge_dns_blobs  index -> struct edge_dns_blob (prebuilt RRs)
@@ -166,6 +203,7 @@ _Static_assert(sizeof(struct edge_vip_counters) == 16, "edge_vip_counters size")
  *   edge_geo4/6     LPM prefix -> struct edge_geo (region)
  */
 #define EDGE_MAP_DNS_NAMES "edge_dns_names"
+#define EDGE_MAP_DNS_NAME_INDEX "edge_dns_name_index"
 #define EDGE_MAP_DNS_ZONES "edge_dns_zones"
 #define EDGE_MAP_DNS_POLICIES "edge_dns_policies"
 #define EDGE_MAP_DNS_BLOBS "edge_dns_blobs"
@@ -182,6 +220,24 @@ _Static_assert(sizeof(struct edge_vip_counters) == 16, "edge_vip_counters size")
 #define EDGE_REGION_NONE 0xffff	/* no region matched: the default list */
 #define EDGE_POL_MAX_CAND 4	/* pools per candidate list */
 #define EDGE_DNS_BLOB_MAX 512	/* bytes of prebuilt records */
+
+/*
+ * edge_dns_name_index: two halves of EDGE_DNS_NAME_BUCKETS buckets; a name
+ * is in the primary or alternate bucket of its hash (include/dns_wire.h)
+ * in the live half (edge_tables.dns_gen), whose idx points at its entry
+ * in the same half of edge_dns_names (EDGE_MAX_DNS_NAMES entries per half).
+ * The data path still compares the whole name: a 64-bit hash collision
+ * never answers for another name.
+ */
+#define EDGE_DNS_NAME_BUCKETS 32768	/* per half: EDGE_MAX_DNS_NAMES fill half the slots */
+#define EDGE_DNS_NAME_SLOTS 4		/* per bucket */
+
+struct edge_dns_name_bucket {
+	__u64 hash[EDGE_DNS_NAME_SLOTS];
+	__u32 idx[EDGE_DNS_NAME_SLOTS];	/* entry in edge_dns_names + 1; 0: empty */
+	__u32 pad[EDGE_DNS_NAME_SLOTS];
+};
+_Static_assert(sizeof(struct edge_dns_name_bucket) == 64, "edge_dns_name_bucket: one cache line");
 
 /* A name in the served zones (an owner name, an apex, or an empty non-terminal). */
 /*

@@ -286,12 +286,13 @@ int edged_vip_traffic(const struct edged *d, struct edge_vip_traffic **v, size_t
 {
 	struct edge_vip_maps m = {
 		.vips = edge_dp_map_fd(&d->dp, EDGE_MAP_VIPS),
+		.tables = edge_dp_map_fd(&d->dp, EDGE_MAP_TABLES),
 		.vip_stats = edge_dp_map_fd(&d->dp, EDGE_MAP_VIP_STATS),
 		.lb_services = edge_dp_map_fd(&d->dp, EDGE_MAP_LB_SERVICES),
 		.lb_svc_stats = edge_dp_map_fd(&d->dp, EDGE_MAP_LB_SVC_STATS),
 	};
 
-	if (m.vips < 0 || m.vip_stats < 0)
+	if (m.vips < 0 || m.tables < 0 || m.vip_stats < 0)
 		return -ENOENT;
 	return edge_vip_traffic_read(&m, v, n);
 }

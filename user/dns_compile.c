@@ -23,6 +23,7 @@
 
 #include "dns_compile.h"
 #include "dns_wire.h"
+#include "table.h"
 
 _Static_assert(EDGE_CFG_MAX_REGIONS == EDGE_MAX_REGIONS, "config regions = data path regions");
 _Static_assert(EDGE_CFG_MAX_CAND == EDGE_POL_MAX_CAND, "config candidates = policy slots");
@@ -619,6 +620,70 @@ static int compile_pools(struct compiler *c)
 	return 0;
 }
 
+int edge_dns_name_index(const struct edge_dns_name_entry *names, size_t n, __u32 max_buckets,
+			struct edge_dns_name_bucket **index, size_t *n_buckets, char *err,
+			size_t errlen)
+{
+	struct edge_table_layout l;
+	__u64 *hash;
+	size_t i, b;
+	__u32 s, key;
+	int ret;
+
+	*index = NULL;
+	*n_buckets = 0;
+	if (!n)
+		return 0; /* no buckets (the loader writes one empty bucket) */
+	hash = calloc(n + 1, sizeof(*hash));
+	if (!hash)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		hash[i] = names[i].key;
+	/* At least one bucket per two names: four slots each, at most half full. */
+	ret = edge_table_place(hash, n, EDGE_DNS_NAME_SLOTS, (n + 1) / 2, max_buckets, &l);
+	free(hash);
+	if (ret == -ENOSPC) {
+		if (errlen)
+			snprintf(err, errlen,
+				 "%zu DNS names do not fit the name index (%u buckets of %d "
+				 "names): too many name hashes share their two buckets",
+				 n, max_buckets, EDGE_DNS_NAME_SLOTS);
+		return ret;
+	}
+	if (ret)
+		return ret;
+	*index = calloc(l.nbuckets, sizeof(**index));
+	if (!*index) {
+		edge_table_layout_free(&l);
+		return -ENOMEM;
+	}
+	for (b = 0; b < l.nbuckets; b++) {
+		for (s = 0; s < EDGE_DNS_NAME_SLOTS; s++) {
+			key = l.slot[b * EDGE_DNS_NAME_SLOTS + s];
+			if (!key)
+				continue;
+			(*index)[b].hash[s] = names[key - 1].key;
+			(*index)[b].idx[s] = key;
+		}
+	}
+	*n_buckets = l.nbuckets;
+	edge_table_layout_free(&l);
+	return 0;
+}
+
+static int compile_name_index(struct compiler *c)
+{
+	struct edge_dns_compiled *out = c->out;
+	char msg[256];
+	int ret;
+
+	ret = edge_dns_name_index(out->names, out->n_names, EDGE_DNS_NAME_BUCKETS, &out->name_index,
+				  &out->n_name_buckets, msg, sizeof(msg));
+	if (ret == -ENOSPC)
+		return cerr(c, "%s: %s", c->cfg->file, msg);
+	return ret == -ENOMEM ? oom(c) : ret;
+}
+
 int edge_dns_compile(const struct edge_config *cfg, struct edge_dns_compiled *out, char *err,
 		     size_t errlen)
 {
@@ -639,6 +704,8 @@ int edge_dns_compile(const struct edge_config *cfg, struct edge_dns_compiled *ou
 	if (!ret)
 		ret = compile_records(&c);
 	if (!ret)
+		ret = compile_name_index(&c);
+	if (!ret)
 		ret = compile_geo(&c);
 	free(c.blob_idx.slots);
 	free(c.name_idx.slots);
@@ -651,6 +718,7 @@ int edge_dns_compile(const struct edge_config *cfg, struct edge_dns_compiled *ou
 void edge_dns_compiled_free(struct edge_dns_compiled *c)
 {
 	free(c->names);
+	free(c->name_index);
 	free(c->zones);
 	free(c->policies);
 	free(c->blobs);

@@ -39,6 +39,9 @@ struct edge_geo6_entry {
 struct edge_dns_compiled {
 	struct edge_dns_name_entry *names;
 	size_t n_names;
+	/* edge_dns_name_index: idx = names[] index + 1 (the loader adds its half's base) */
+	struct edge_dns_name_bucket *name_index;
+	size_t n_name_buckets; /* a power of two */
 	struct edge_dns_zone_entry *zones;
 	size_t n_zones;
 	struct edge_dns_policy *policies; /* map index i = array index i */
@@ -62,6 +65,18 @@ struct edge_dns_compiled {
 int edge_dns_compile(const struct edge_config *cfg, struct edge_dns_compiled *out, char *err,
 		     size_t errlen);
 void edge_dns_compiled_free(struct edge_dns_compiled *c);
+
+/*
+ * The buckets of edge_dns_name_index for names[n] (include/edge_table.h):
+ * at most max_buckets (EDGE_DNS_NAME_BUCKETS for the map), at least half
+ * as many as names, more while they do not fit. Returns 0 with *index and
+ * *n_buckets set (free(*index)), -ENOSPC with a message in err when too
+ * many hashes share their two buckets even in max_buckets, or -ENOMEM.
+ * No names: no buckets.
+ */
+int edge_dns_name_index(const struct edge_dns_name_entry *names, size_t n, __u32 max_buckets,
+			struct edge_dns_name_bucket **index, size_t *n_buckets, char *err,
+			size_t errlen);
 
 /*
  * The map key of a name (include/dns_wire.h): per-label FNV-1a, folded

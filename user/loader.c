@@ -19,9 +19,11 @@
 
 #include "edge.skel.h"
 #include "dns_compile.h"
+#include "edge_table.h"
 #include "loader.h"
 #include "log.h"
 #include "stats.h"
+#include "table.h"
 
 #define VERIFIER_LOG_SIZE (4u << 20)
 #define VERIFIER_TAIL_LINES 25
@@ -93,21 +95,38 @@ static int ensure_pin_dir(const char *pin_path, char *err, size_t errlen)
 	return 0;
 }
 
+static int tables_read(const struct edge_dp *dp, struct edge_tables *t)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.edge_tables), &zero, t))
+		return -errno;
+	return 0;
+}
+
+static int tables_write(struct edge_dp *dp, const struct edge_tables *t, char *err,
+			size_t errlen)
+{
+	__u32 zero = 0;
+
+	if (!bpf_map_update_elem(bpf_map__fd(dp->skel->maps.edge_tables), &zero, t, BPF_ANY))
+		return 0;
+	set_err(err, errlen, "writing to map %s failed: %s", EDGE_MAP_TABLES, strerror(errno));
+	return -errno;
+}
+
 /*
  * The DNS half in use in reused pinned maps (a restart, a takeover, a
  * killed predecessor whose program still runs): the next sync must write
- * the other half, never the one a running program reads. A zone's
- * soa_blob points into the live half. Fresh maps: 0.
+ * the other half, never the one a running program reads. Fresh maps: 0.
  */
 static __u32 live_dns_gen(const struct edge_dp *dp)
 {
-	int fd = bpf_map__fd(dp->skel->maps.edge_dns_zones);
-	struct edge_dns_zone zone;
-	__u64 key;
+	struct edge_tables t;
 
-	if (bpf_map_get_next_key(fd, NULL, &key) || bpf_map_lookup_elem(fd, &key, &zone))
+	if (tables_read(dp, &t))
 		return 0;
-	return zone.soa_blob >= EDGE_MAX_DNS_BLOBS / 2;
+	return t.dns_gen & 1;
 }
 
 int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *pin_path,
@@ -221,11 +240,6 @@ int edge_dp_set_pool(struct edge_dp *dp, __u32 index, bool up)
 	return 0;
 }
 
-static int cmp_bytes16(const void *a, const void *b)
-{
-	return memcmp(a, b, sizeof(struct edge_vip_key));
-}
-
 /*
  * Delete every key of map_fd that is not in the sorted array want[n].
  * Keys are collected first and deleted after the walk, because deleting
@@ -300,34 +314,83 @@ static int update(int fd, const void *key, const void *val, const char *map, cha
 	return -errno;
 }
 
+static int vip_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct edge_vip_slot *)a)->key, &((const struct edge_vip_slot *)b)->key,
+		      sizeof(struct edge_vip_key));
+}
+
+/*
+ * edge_vips: the config's VIPs placed in buckets (include/edge_table.h),
+ * written to the half no packet reads, then that half made live.
+ */
 static int sync_vips(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
 {
 	int fd = bpf_map__fd(dp->skel->maps.edge_vips);
-	struct edge_vip_key *keys;
-	size_t i, deleted = 0;
-	int ret = 0;
+	struct edge_vip_slot *live = NULL, *old, want;
+	struct edge_table_layout l = {};
+	struct edge_vip_bucket bk;
+	struct edge_tables t;
+	size_t i, n_live = 0;
+	__u32 gen, b, s, key, idx;
+	__u64 *hash;
+	int ret;
 
-	keys = calloc(cfg->n_vips + 1, sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	/* Upsert first, delete after: a kept key is never missing. */
-	for (i = 0; i < cfg->n_vips && !ret; i++) {
-		struct edge_vip v = { .flags = cfg->vips[i].flags, .vip_id = i }, old;
-
+	ret = tables_read(dp, &t);
+	if (!ret)
+		ret = edge_vips_read(fd, bpf_map__fd(dp->skel->maps.edge_tables), &live, &n_live);
+	if (ret) {
+		set_err(err, errlen, "reading map %s failed: %s", EDGE_MAP_VIPS, strerror(-ret));
+		return ret;
+	}
+	qsort(live, n_live, sizeof(*live), vip_cmp);
+	hash = calloc(cfg->n_vips + 1, sizeof(*hash));
+	if (!hash) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < cfg->n_vips; i++) {
+		hash[i] = edge_vip_hash(&cfg->vips[i].key);
 		/* A VIP new at index i (or moved there): its counters start from zero. */
-		if (bpf_map_lookup_elem(fd, &cfg->vips[i].key, &old) || old.vip_id != i)
+		want.key = cfg->vips[i].key;
+		old = bsearch(&want, live, n_live, sizeof(*live), vip_cmp);
+		if (!old || old->vip.vip_id != i)
 			edge_percpu_zero(bpf_map__fd(dp->skel->maps.edge_vip_stats), i,
 					 sizeof(struct edge_vip_counters));
-		ret = update(fd, &cfg->vips[i].key, &v, EDGE_MAP_VIPS, err, errlen);
-		keys[i] = cfg->vips[i].key;
 	}
-	if (!ret) {
-		qsort(keys, cfg->n_vips, sizeof(*keys), cmp_bytes16);
-		ret = delete_stale(fd, keys, cfg->n_vips, sizeof(*keys), cmp_bytes16, &deleted);
-		if (ret)
-			set_err(err, errlen, "removing stale VIPs failed: %s", strerror(-ret));
+	/* Half the slots at most: a bucket per VIP (two slots each). */
+	ret = edge_table_place(hash, cfg->n_vips, EDGE_VIP_SLOTS, cfg->n_vips, EDGE_VIP_BUCKETS, &l);
+	if (ret == -ENOSPC)
+		set_err(err, errlen, "%zu VIPs do not fit map %s (%d buckets of %d)", cfg->n_vips,
+			EDGE_MAP_VIPS, EDGE_VIP_BUCKETS, EDGE_VIP_SLOTS);
+	if (ret)
+		goto out;
+	gen = !(t.vip_gen & 1);
+	for (b = 0; b < l.nbuckets && !ret; b++) {
+		memset(&bk, 0, sizeof(bk));
+		for (s = 0; s < EDGE_VIP_SLOTS; s++) {
+			key = l.slot[b * EDGE_VIP_SLOTS + s];
+			if (!key)
+				break;
+			bk.slot[s].key = cfg->vips[key - 1].key;
+			bk.slot[s].vip.flags = cfg->vips[key - 1].flags;
+			bk.slot[s].vip.vip_id = key - 1;
+			bk.n++;
+		}
+		idx = gen * EDGE_VIP_BUCKETS + b;
+		ret = update(fd, &idx, &bk, EDGE_MAP_VIPS, err, errlen);
 	}
-	free(keys);
+	/* The size first, then the switch: a packet reads the generation, then its size. */
+	t.vip_mask[gen] = l.nbuckets - 1;
+	if (!ret)
+		ret = tables_write(dp, &t, err, errlen);
+	t.vip_gen = gen;
+	if (!ret)
+		ret = tables_write(dp, &t, err, errlen);
+out:
+	edge_table_layout_free(&l);
+	free(hash);
+	free(live);
 	return ret;
 }
 
@@ -523,6 +586,52 @@ static int sync_geo(int fd, const char *map, const void *entries, size_t n, size
 	return 0;
 }
 
+/*
+ * The names and their index (include/edge_table.h) into half dp->dns_gen
+ * (where the records were just written), then the switch: one store
+ * makes that half, with every name in it, the one packets read.
+ */
+static int sync_names(struct edge_dp *dp, const struct edge_dns_compiled *c, char *err,
+		      size_t errlen)
+{
+	int fd = bpf_map__fd(dp->skel->maps.edge_dns_names);
+	__u32 gen = dp->dns_gen, base = gen * EDGE_MAX_DNS_NAMES, idx, s, i, nb;
+	struct edge_dns_name_bucket bk;
+	struct edge_tables t;
+	int ret;
+
+	ret = tables_read(dp, &t);
+	if (ret) {
+		set_err(err, errlen, "reading map %s failed: %s", EDGE_MAP_TABLES, strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < c->n_names && !ret; i++) {
+		idx = base + i;
+		ret = update(fd, &idx, &c->names[i].val, EDGE_MAP_DNS_NAMES, err, errlen);
+	}
+	/* No names: one empty bucket, never a stale one of this half. */
+	nb = c->n_name_buckets ? c->n_name_buckets : 1;
+	fd = bpf_map__fd(dp->skel->maps.edge_dns_name_index);
+	for (i = 0; i < nb && !ret; i++) {
+		memset(&bk, 0, sizeof(bk));
+		if (i < c->n_name_buckets)
+			bk = c->name_index[i];
+		for (s = 0; s < EDGE_DNS_NAME_SLOTS; s++)
+			if (bk.idx[s])
+				bk.idx[s] += base;
+		idx = gen * EDGE_DNS_NAME_BUCKETS + i;
+		ret = update(fd, &idx, &bk, EDGE_MAP_DNS_NAME_INDEX, err, errlen);
+	}
+	/* The size first, then the switch: a packet reads the generation, then its size. */
+	t.name_mask[gen] = nb - 1;
+	if (!ret)
+		ret = tables_write(dp, &t, err, errlen);
+	t.dns_gen = gen;
+	if (!ret)
+		ret = tables_write(dp, &t, err, errlen);
+	return ret;
+}
+
 static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
 {
 	struct edge_bpf *sk = dp->skel;
@@ -540,7 +649,8 @@ static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err
 		ret = -E2BIG;
 		goto out;
 	}
-	dp->dns_gen ^= 1;
+	/* The half no packet reads (after a failed sync too: from the map). */
+	dp->dns_gen = !live_dns_gen(dp);
 	base = dp->dns_gen * half;
 	pbase = dp->dns_gen * phalf;
 	/* Policies and blobs share one base only if the halves are equal. */
@@ -577,15 +687,17 @@ static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err
 	if (!ret && c.n_geo4 + c.n_geo6 >= 1000)
 		pr_info("maps: geo prefixes written in %.0f ms\n",
 			(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-	/* The switch: names and zones now point into the new generation. */
+	/* The names and their index into the same half as the records, ... */
+	if (!ret)
+		ret = sync_names(dp, &c, err, errlen);
+	/*
+	 * ... then the zones (in place: a zone found before its update points
+	 * to the old half, intact until the next sync).
+	 */
 	if (!ret)
 		ret = sync_keyed(bpf_map__fd(sk->maps.edge_dns_zones), EDGE_MAP_DNS_ZONES, c.zones,
 				 c.n_zones, sizeof(*c.zones), sizeof(__u64),
 				 offsetof(struct edge_dns_zone_entry, val), cmp_u64, err, errlen);
-	if (!ret)
-		ret = sync_keyed(bpf_map__fd(sk->maps.edge_dns_names), EDGE_MAP_DNS_NAMES, c.names,
-				 c.n_names, sizeof(*c.names), sizeof(__u64),
-				 offsetof(struct edge_dns_name_entry, val), cmp_u64, err, errlen);
 	if (!ret)
 		pr_info("maps: %zu DNS names in %zu zones, %zu policies, %zu record blobs, "
 			"%zu pools, %zu+%zu geo prefixes (generation %u)\n",

@@ -113,36 +113,70 @@ static struct edge_vip_traffic *vip_find(struct edge_vip_traffic *v, size_t n,
 	return bsearch(&key, v, n, sizeof(*v), vip_cmp);
 }
 
+int edge_vips_read(int vips_fd, int tables_fd, struct edge_vip_slot **out, size_t *n)
+{
+	struct edge_vip_bucket bk;
+	struct edge_vip_slot *v;
+	struct edge_tables t;
+	__u32 zero = 0, gen, b, idx, s;
+	size_t cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (bpf_map_lookup_elem(tables_fd, &zero, &t))
+		return -errno;
+	gen = t.vip_gen & 1;
+	v = calloc(EDGE_VIP_BUCKETS * EDGE_VIP_SLOTS, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (b = 0; b <= (t.vip_mask[gen] & (EDGE_VIP_BUCKETS - 1)); b++) {
+		idx = gen * EDGE_VIP_BUCKETS + b;
+		if (bpf_map_lookup_elem(vips_fd, &idx, &bk)) {
+			free(v);
+			return -errno;
+		}
+		for (s = 0; s < bk.n && s < EDGE_VIP_SLOTS; s++)
+			v[cnt++] = bk.slot[s];
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
 int edge_vip_traffic_read(const struct edge_vip_maps *m, struct edge_vip_traffic **out,
 			  size_t *n)
 {
-	struct edge_vip_key key, *prev = NULL;
 	struct edge_vip_traffic *v, *t;
 	struct edge_lb_svc_key sk, *sprev = NULL;
 	struct edge_vip_counters vc;
 	struct edge_lb_counters lc;
+	struct edge_vip_slot *slots;
 	struct edge_lb_svc svc;
-	struct edge_vip val;
-	size_t cnt = 0;
+	size_t cnt = 0, n_slots, i;
 	int ret;
 
-	v = calloc(EDGE_MAX_VIPS, sizeof(*v));
-	if (!v)
+	ret = edge_vips_read(m->vips, m->tables, &slots, &n_slots);
+	if (ret)
+		return ret;
+	v = calloc(n_slots + 1, sizeof(*v));
+	if (!v) {
+		free(slots);
 		return -ENOMEM;
-	while (cnt < EDGE_MAX_VIPS && !bpf_map_get_next_key(m->vips, prev, &key)) {
-		prev = &key;
-		if (bpf_map_lookup_elem(m->vips, &key, &val))
-			continue; /* deleted meanwhile */
-		ret = edge_vip_counters_read(m->vip_stats, val.vip_id, &vc);
-		if (ret && ret != -ENOENT)
+	}
+	for (i = 0; i < n_slots; i++) {
+		ret = edge_vip_counters_read(m->vip_stats, slots[i].vip.vip_id, &vc);
+		if (ret && ret != -ENOENT) {
+			free(slots);
 			goto err;
+		}
 		t = &v[cnt++];
-		t->vip = key;
-		t->id = val.vip_id;
-		t->flags = val.flags;
+		t->vip = slots[i].key;
+		t->id = slots[i].vip.vip_id;
+		t->flags = slots[i].vip.flags;
 		t->packets = ret ? 0 : vc.packets;
 		t->bytes = ret ? 0 : vc.bytes;
 	}
+	free(slots);
 	qsort(v, cnt, sizeof(*v), vip_cmp);
 	while (m->lb_services >= 0 && m->lb_svc_stats >= 0 &&
 	       !bpf_map_get_next_key(m->lb_services, sprev, &sk)) {
@@ -167,16 +201,16 @@ err:
 int edge_vip_maps_open_pinned(const char *pin_dir, struct edge_vip_maps *m, char *err,
 			      size_t errlen)
 {
-	static const char *const names[] = {EDGE_MAP_VIPS, EDGE_MAP_VIP_STATS,
+	static const char *const names[] = {EDGE_MAP_VIPS, EDGE_MAP_TABLES, EDGE_MAP_VIP_STATS,
 					    EDGE_MAP_LB_SERVICES, EDGE_MAP_LB_SVC_STATS};
-	int *fds[] = {&m->vips, &m->vip_stats, &m->lb_services, &m->lb_svc_stats};
+	int *fds[] = {&m->vips, &m->tables, &m->vip_stats, &m->lb_services, &m->lb_svc_stats};
 	char path[PATH_MAX];
 	size_t i;
 	int ret;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		*fds[i] = -1;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", pin_dir, names[i]) >=
 		    (int)sizeof(path)) {
 			ret = -ENAMETOOLONG;
@@ -195,10 +229,10 @@ int edge_vip_maps_open_pinned(const char *pin_dir, struct edge_vip_maps *m, char
 
 void edge_vip_maps_close(struct edge_vip_maps *m)
 {
-	int *fds[] = {&m->vips, &m->vip_stats, &m->lb_services, &m->lb_svc_stats};
+	int *fds[] = {&m->vips, &m->tables, &m->vip_stats, &m->lb_services, &m->lb_svc_stats};
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;

@@ -50,8 +50,15 @@ struct edge_vip_traffic {
 
 /* The maps edge_vip_traffic_read() reads; an lb_* fd < 0: no load balancer. */
 struct edge_vip_maps {
-	int vips, vip_stats, lb_services, lb_svc_stats;
+	int vips, tables, vip_stats, lb_services, lb_svc_stats;
 };
+
+/*
+ * The VIPs in the live half of edge_vips (include/edge_table.h), read
+ * through edge_tables: *out (free()) gets *n slots, in bucket order.
+ * 0 or -errno.
+ */
+int edge_vips_read(int vips_fd, int tables_fd, struct edge_vip_slot **out, size_t *n);
 
 /* Sum one id of edge_vip_stats over the CPUs. 0 or -errno. */
 int edge_vip_counters_read(int map_fd, __u32 id, struct edge_vip_counters *out);
@@ -61,7 +68,7 @@ int edge_vip_counters_read(int map_fd, __u32 id, struct edge_vip_counters *out);
  */
 int edge_vip_traffic_read(const struct edge_vip_maps *m, struct edge_vip_traffic **out,
 			  size_t *n);
-/* Open the four maps pinned under pin_dir. 0, or -errno naming the map in err. */
+/* Open the five maps pinned under pin_dir. 0, or -errno naming the map in err. */
 int edge_vip_maps_open_pinned(const char *pin_dir, struct edge_vip_maps *m, char *err,
 			      size_t errlen);
 void edge_vip_maps_close(struct edge_vip_maps *m);

@@ -14,6 +14,10 @@
  *   race CFG    -> a thread syncs CFG and the first config alternately
  *                  until `race stop` (ending on the first config):
  *                  {"ok":true,"swaps":N}; `race count` tells N so far
+ *   tables      -> the live halves of the bucketed tables (include/edge_table.h):
+ *                  {"vip_buckets":N,"vips":[[BUCKET,"ADDR"],...],
+ *                   "name_buckets":N,"names":[[BUCKET,"HASH",ENTRY],...]}
+ *                  (ENTRY: the index in the half of edge_dns_names)
  * Each run is one execution (repeat = 1) on the given frame; its delta
  * also has the load balancer's counters that moved, as "svcID.field"
  * and "beID.field", and the per-VIP ones (edge_vip_stats) as
@@ -143,6 +147,50 @@ static void *race_main(void *arg)
 	if (!r->err && (r->swaps & 1) && edge_dp_sync(r->dp, r->cfg[0], err, sizeof(err)))
 		r->err = 1;
 	return NULL;
+}
+
+/* The "tables" command: what each live bucket holds. */
+static void print_tables(struct edge_dp *dp)
+{
+	int vfd = bpf_map__fd(dp->skel->maps.edge_vips);
+	int nfd = bpf_map__fd(dp->skel->maps.edge_dns_name_index);
+	struct edge_dns_name_bucket nb;
+	struct edge_vip_bucket vb;
+	struct edge_tables t;
+	__u32 zero = 0, gen, b, s, idx;
+	const char *sep = "";
+	char addr[64];
+
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.edge_tables), &zero, &t)) {
+		printf("{\"error\":\"edge_tables: %s\"}\n", strerror(errno));
+		return;
+	}
+	gen = t.vip_gen & 1;
+	printf("{\"vip_buckets\":%u,\"vips\":[", t.vip_mask[gen] + 1);
+	for (b = 0; b <= t.vip_mask[gen] && b < EDGE_VIP_BUCKETS; b++) {
+		idx = gen * EDGE_VIP_BUCKETS + b;
+		if (bpf_map_lookup_elem(vfd, &idx, &vb))
+			break;
+		for (s = 0; s < vb.n && s < EDGE_VIP_SLOTS; s++) {
+			edge_vip_str(&vb.slot[s].key, addr, sizeof(addr));
+			printf("%s[%u,\"%s\"]", sep, b, addr);
+			sep = ",";
+		}
+	}
+	gen = t.dns_gen & 1;
+	printf("],\"name_buckets\":%u,\"names\":[", t.name_mask[gen] + 1);
+	sep = "";
+	for (b = 0; b <= t.name_mask[gen] && b < EDGE_DNS_NAME_BUCKETS; b++) {
+		idx = gen * EDGE_DNS_NAME_BUCKETS + b;
+		if (bpf_map_lookup_elem(nfd, &idx, &nb))
+			break;
+		for (s = 0; s < EDGE_DNS_NAME_SLOTS && nb.idx[s]; s++) {
+			printf("%s[%u,\"%016llx\",%u]", sep, b, (unsigned long long)nb.hash[s],
+			       nb.idx[s] - 1 - gen * EDGE_MAX_DNS_NAMES);
+			sep = ",";
+		}
+	}
+	printf("]}\n");
 }
 
 static int hexval(int c)
@@ -321,6 +369,8 @@ int main(int argc, char **argv)
 				printf("{\"error\":\"thread\"}\n");
 			else
 				printf("{\"ok\":true}\n");
+		} else if (!strncmp(line, "tables", 6)) {
+			print_tables(&dp);
 		} else if (!strncmp(line, "stats", 5)) {
 			ret = edge_stats_read(edge_dp_stats_fd(&dp), &st);
 			if (!ret)

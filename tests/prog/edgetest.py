@@ -87,6 +87,63 @@ class TestRun:
         shutil.rmtree(self.dir)
 
 
+# ---------------------------------------------------------------- table hashes
+# Mirrors of include/dns_wire.h (name hash) and include/edge_table.h (VIP
+# hash, buckets), to craft keys that share buckets; the tests check them
+# against the hashes the daemon wrote.
+M64 = (1 << 64) - 1
+
+
+def _lower8(w):
+    low7 = w & 0x7F7F7F7F7F7F7F7F
+    ge_a = (low7 + 0x3F3F3F3F3F3F3F3F) & M64
+    gt_z = (low7 + 0x2525252525252525) & M64
+    return w | ((ge_a & ~gt_z & ~w & 0x8080808080808080) >> 2)
+
+
+def _chunk_step(h, w):
+    h = ((h ^ w) * 0x9E3779B97F4A7C15) & M64
+    return h ^ (h >> 29)
+
+
+def _mix(label, rest):
+    x = label ^ (((rest << 23) | (rest >> 41)) & M64)
+    x = (x * 0x9E3779B97F4A7C15) & M64
+    return x ^ (x >> 32)
+
+
+def name_hash(name):
+    """edge_dns_name_hash() of a text name ("www.example.com")."""
+    h = 0x6A09E667F3BCC909
+    for lab in reversed([x for x in name.rstrip(".").split(".") if x]):
+        b = bytes([len(lab)]) + lab.encode()
+        lh = 0xCBF29CE484222325
+        for i in range(0, len(b), 8):
+            lh = _chunk_step(lh, _lower8(int.from_bytes(b[i:i + 8].ljust(8, b"\0"), "little")))
+        h = _mix(lh, h)
+    return h
+
+
+def vip_hash(addr):
+    """edge_vip_hash() of an address (IPv4 as ::ffff:a.b.c.d)."""
+    ip = ipaddress.ip_address(addr)
+    if ip.version == 4:
+        ip = ipaddress.IPv6Address("::ffff:" + addr)
+    w = struct.unpack("<4I", ip.packed)  # host order (little endian) words
+    x = ((w[1] << 32) | w[0]) ^ ((w[3] << 32) | w[2])
+    x ^= x >> 32
+    x = (x * 0x9E3779B97F4A7C15) & M64
+    return x ^ (x >> 29)
+
+
+def bucket(h, nbuckets):
+    return h & (nbuckets - 1)
+
+
+def alt_bucket(h, b, nbuckets):
+    return (b ^ ((h >> 32) | 1)) & (nbuckets - 1)
+
+
 # ---------------------------------------------------------------- checksums
 def csum(data):
     if len(data) % 2:

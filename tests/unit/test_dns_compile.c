@@ -15,6 +15,7 @@
 #include "config.h"
 #include "dns_compile.h"
 #include "dns_wire.h"
+#include "edge_table.h"
 #include "unit.h"
 
 #define ERR_LEN 512
@@ -734,4 +735,122 @@ TEST(dns_compile_example_file)
 	ASSERT_EQ(out.policies[n->policy[1] - 1].kind, EDGE_POL_GEO);
 	ASSERT_TRUE(find_name(&out, "\7example\3com", 13) != NULL);
 	done(&cfg, &out);
+}
+
+/* The entry a lookup of hash h finds in a name index (as bpf/tables.h does), or -1. */
+static long index_find(const struct edge_dns_name_bucket *index, size_t nb, __u64 h)
+{
+	__u32 mask = nb - 1, b, s;
+	int c;
+
+	if (!nb)
+		return -1;
+	b = edge_table_bucket(h, mask);
+	for (c = 0; c < 2; c++) {
+		for (s = 0; s < EDGE_DNS_NAME_SLOTS; s++)
+			if (index[b].hash[s] == h && index[b].idx[s])
+				return index[b].idx[s] - 1;
+		if (!index[b].idx[EDGE_DNS_NAME_SLOTS - 1])
+			return -1;
+		b = edge_table_alt(h, b, mask);
+	}
+	return -1;
+}
+
+TEST(dns_compile_every_name_found_through_its_index)
+{
+	char *yaml = malloc(64 * 1024), wire[32];
+	struct edge_dns_compiled out;
+	struct edge_config cfg;
+	size_t len = 0, i, n;
+	long at;
+
+	if (!yaml)
+		FAIL("out of memory");
+	len = snprintf(yaml, 64 * 1024, "%s", ZONE);
+	for (i = 0; i < 300; i++)
+		len += snprintf(yaml + len, 64 * 1024 - len,
+				"        - {name: n%zu, type: A, values: [198.51.100.1]}\n", i);
+	COMPILE_OK(yaml, &cfg, &out);
+	free(yaml);
+	/* 300 names and the apex */
+	ASSERT_EQ(out.n_names, 301);
+	ASSERT_EQ(out.n_name_buckets, 256); /* at least one per two names, a power of two */
+	for (i = 0; i < out.n_names; i++)
+		ASSERT_EQ(index_find(out.name_index, out.n_name_buckets, out.names[i].key), i);
+	/* Absent names: not found (their hashes are in no slot). */
+	for (i = 0; i < 1000; i++) {
+		n = snprintf(wire + 1, sizeof(wire) - 1, "absent%zu", i);
+		wire[0] = n;
+		memcpy(wire + 1 + n, "\7example\3com", 13);
+		at = index_find(out.name_index, out.n_name_buckets,
+				edge_dns_name_hash((const __u8 *)wire, n + 14));
+		ASSERT_EQ(at, -1);
+	}
+	done(&cfg, &out);
+}
+
+/* Name entries with given hashes only (the index reads nothing else). */
+static struct edge_dns_name_entry *entries(size_t n, __u64 (*key)(size_t i))
+{
+	struct edge_dns_name_entry *e = calloc(n, sizeof(*e));
+	size_t i;
+
+	for (i = 0; e && i < n; i++)
+		e[i].key = key(i);
+	return e;
+}
+
+/*
+ * Nine hashes with one primary bucket and one alternate in every table of
+ * up to 64 buckets (eight slots: they do not fit); at 128 they spread.
+ */
+static __u64 key_spread_at_128(size_t i)
+{
+	return (__u64)(3 | i << 6) << 32 | (5 | i << 6);
+}
+
+TEST(dns_name_index_grows_until_names_fit)
+{
+	struct edge_dns_name_entry *e = entries(9, key_spread_at_128);
+	struct edge_dns_name_bucket *index;
+	char err[ERR_LEN];
+	size_t nb, i;
+
+	if (!e)
+		FAIL("out of memory");
+	ASSERT_OK(edge_dns_name_index(e, 9, EDGE_DNS_NAME_BUCKETS, &index, &nb, err, sizeof(err)));
+	ASSERT_EQ(nb, 128);
+	for (i = 0; i < 9; i++)
+		ASSERT_EQ(index_find(index, nb, e[i].key), i);
+	free(index);
+	free(e);
+}
+
+/* Hashes whose two buckets are the same in every table up to 2^16 buckets. */
+static __u64 key_one_pair(size_t i)
+{
+	return (__u64)(3 | i << 16) << 32 | (5 | i << 16);
+}
+
+TEST(dns_name_index_overflow_is_an_error)
+{
+	struct edge_dns_name_entry *e = entries(9, key_one_pair);
+	struct edge_dns_name_bucket *index;
+	char err[ERR_LEN];
+	size_t nb, i;
+
+	if (!e)
+		FAIL("out of memory");
+	/* Eight fit the pair of buckets... */
+	ASSERT_OK(edge_dns_name_index(e, 8, EDGE_DNS_NAME_BUCKETS, &index, &nb, err, sizeof(err)));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(index_find(index, nb, e[i].key), i);
+	free(index);
+	/* ... nine never do: an error, not a name silently lost. */
+	ASSERT_EQ(edge_dns_name_index(e, 9, EDGE_DNS_NAME_BUCKETS, &index, &nb, err, sizeof(err)),
+		  -ENOSPC);
+	ASSERT_STRSTR(err, "9 DNS names do not fit the name index (32768 buckets of 4 names)");
+	ASSERT_TRUE(index == NULL && nb == 0);
+	free(e);
 }
