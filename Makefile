@@ -37,7 +37,7 @@ USER_HDRS  := $(wildcard user/*.h) $(wildcard include/*.h)
 LIB_SRCS   := user/config.c user/log.c user/loader.c user/lb.c user/stats.c user/maglev.c \
 	      user/route_bird.c user/dns_compile.c user/zonefile.c user/health.c user/evloop.c \
 	      user/control.c user/daemon.c user/metrics.c user/pop.c user/monitor.c user/lease.c \
-	      user/route.c user/popd.c user/geo_mmdb.c user/table.c
+	      user/route.c user/popd.c user/geo_mmdb.c user/table.c user/geo_dir.c
 LIB_OBJS   := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)

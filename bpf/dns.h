@@ -706,18 +706,70 @@ static __always_inline bool dns_client(struct xdp_md *ctx, struct edge_pkt *p,
 	return false;
 }
 
+/*
+ * The slot of edge_geo4_dir an IPv4 address (host order) ends on: its /16's
+ * first-level slot, then down the chunks (at most two) it points to.
+ */
+static __always_inline struct edge_geo4_slot *dns_geo4_slot(__u32 a)
+{
+	struct edge_geo4_chunk *c;
+	struct edge_geo4_live *live;
+	struct edge_geo4_slot *s;
+	__u32 base, idx;
+
+	live = bpf_map_lookup_elem(&edge_geo4_live, &(__u32){0});
+	base = live && (live->gen & 1) ? EDGE_GEO4_GEN_CHUNKS : 0;
+	idx = base + (a >> 24);
+	c = bpf_map_lookup_elem(&edge_geo4_dir, &idx);
+	if (!c)
+		return NULL;
+	s = &c->slot[(a >> 16) & 0xff];
+	if (s->kind == EDGE_GEO4_CHUNK) {
+		idx = base + s->ref;
+		c = bpf_map_lookup_elem(&edge_geo4_dir, &idx);
+		if (!c)
+			return NULL;
+		s = &c->slot[(a >> 8) & 0xff];
+	}
+	if (s->kind == EDGE_GEO4_CHUNK) {
+		idx = base + s->ref;
+		c = bpf_map_lookup_elem(&edge_geo4_dir, &idx);
+		if (!c)
+			return NULL;
+		s = &c->slot[a & 0xff];
+	}
+	return s;
+}
+
 /* Region of the client, and the prefix length that decided it. */
 static __always_inline __u16 dns_region(struct edge_pkt *p, __u8 family, const __u8 addr[16],
 					__u8 known,
 					__u8 *scope)
 {
+	struct edge_geo4_slot *s;
 	struct edge_geo *g;
+	__u32 a;
 
 	/*
 	 * Look the address up at full length (bits past the ECS source are
 	 * zero): the entry that matches gives the scope, which may be longer
 	 * than the source (RFC 7871 7.2.1 allows it; gdnsd does the same).
+	 * IPv4 goes through the direct table; the trie only for a block it
+	 * leaves to it.
 	 */
+	if (family == 1) {
+		__builtin_memcpy(&a, addr, 4);
+		s = dns_geo4_slot(bpf_ntohl(a));
+		if (s && s->kind == EDGE_GEO4_LEAF && s->ref < EDGE_MAX_REGIONS) {
+			dns_event(p, EDGE_EV_dns_geo_matched);
+			*scope = s->prefix_len;
+			return s->ref;
+		}
+		if (!s || s->kind != EDGE_GEO4_TRIE) {
+			*scope = known;
+			return EDGE_REGION_NONE;
+		}
+	}
 	if (family == 1) {
 		struct edge_geo4_key k = { .prefixlen = 32 };
 

@@ -131,6 +131,28 @@ struct {
 } edge_geo6 SEC(".maps");
 
 /*
+ * The IPv4 prefixes of edge_geo4 again, as a direct table of two
+ * generations (layout: include/anyedge.h, struct edge_geo4_slot); the
+ * daemon writes the one not in use through mmap, then flips
+ * edge_geo4_live[0].gen. A lookup reads one to three chunks instead of
+ * walking the trie.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * EDGE_GEO4_GEN_CHUNKS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct edge_geo4_chunk);
+} edge_geo4_dir SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct edge_geo4_live);
+} edge_geo4_live SEC(".maps");
+
+/*
  * Per-CPU scratch space for the DNS path (too big for the 512-byte stack):
  * the lowercased question name, each label's offset and hash (then each
  * suffix's hash), the saved ECS option, and room to move the headers when

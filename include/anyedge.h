@@ -201,6 +201,8 @@ _Static_assert(sizeof(struct edge_vip_counters) == 16, "edge_vip_counters size")
  *   edge_dns_blobs  index -> struct edge_dns_blob (prebuilt RRs)
  *   edge_dns_pools  index -> struct edge_dns_pool (health)
  *   edge_geo4/6     LPM prefix -> struct edge_geo (region)
+ *   edge_geo4_dir   the same IPv4 data as a direct table (DIR-16-8-8),
+ *                   two generations; edge_geo4_live says which is read
  */
 #define EDGE_MAP_DNS_NAMES "edge_dns_names"
 #define EDGE_MAP_DNS_NAME_INDEX "edge_dns_name_index"
@@ -210,6 +212,8 @@ _Static_assert(sizeof(struct edge_vip_counters) == 16, "edge_vip_counters size")
 #define EDGE_MAP_DNS_POOLS "edge_dns_pools"
 #define EDGE_MAP_GEO4 "edge_geo4"
 #define EDGE_MAP_GEO6 "edge_geo6"
+#define EDGE_MAP_GEO4_DIR "edge_geo4_dir"
+#define EDGE_MAP_GEO4_LIVE "edge_geo4_live"
 
 #define EDGE_MAX_DNS_ZONES 1024
 #define EDGE_MAX_DNS_POLICIES 65536
@@ -328,6 +332,59 @@ struct edge_geo {
 	__u16 region;		/* 0..EDGE_MAX_REGIONS-1 */
 	__u8 prefix_len;	/* of the matched entry: the ECS scope */
 	__u8 pad;
+};
+
+/*
+ * The IPv4 geo data as a direct table in front of the LPM trie, giving the
+ * same region and prefix length as a longest-prefix match in edge_geo4
+ * (user/geo_dir.c builds it). Three levels of 16, 8 and 8 address bits:
+ * a first-level slot per /16; a /16 that holds longer prefixes points to a
+ * chunk of 256 slots, one per /24; a /24 that holds longer prefixes points
+ * to a chunk of 256 slots, one per address. A lookup reads one to three
+ * slots. When the chunks run out, a block's slot says "ask the trie".
+ *
+ * edge_geo4_dir holds two generations (layout below). A reload writes the generation
+ * not in use (through mmap) and then flips edge_geo4_live[0].gen, so a
+ * lookup sees the old table or the new one, never a mix.
+ */
+enum edge_geo4_slot_kind {
+	EDGE_GEO4_NONE = 0,	/* no prefix covers the block: no region */
+	EDGE_GEO4_LEAF,		/* region ref, from a prefix of length prefix_len */
+	EDGE_GEO4_CHUNK,	/* the next level's chunk number ref */
+	EDGE_GEO4_TRIE,		/* not resolved here: look the address up in edge_geo4 */
+};
+
+struct edge_geo4_slot {
+	__u8 kind;		/* enum edge_geo4_slot_kind */
+	__u8 prefix_len;	/* LEAF: the ECS scope */
+	__u16 ref;		/* LEAF: region; CHUNK: chunk number (element of the generation) */
+};
+_Static_assert(sizeof(struct edge_geo4_slot) == 4, "edge_geo4_slot size");
+
+#define EDGE_GEO4_L1 65536	/* first-level slots: one per /16 */
+#define EDGE_GEO4_CHUNK_SLOTS 256	/* slots per chunk */
+#define EDGE_GEO4_L1_CHUNKS (EDGE_GEO4_L1 / EDGE_GEO4_CHUNK_SLOTS)
+#define EDGE_GEO4_CHUNKS 32768	/* second- and third-level chunks per generation */
+#define EDGE_GEO4_GEN_CHUNKS (EDGE_GEO4_L1_CHUNKS + EDGE_GEO4_CHUNKS)
+_Static_assert(EDGE_GEO4_GEN_CHUNKS <= 65536, "chunk numbers fit ref");
+
+/*
+ * The map's element: a chunk, not a slot (an array element takes at least
+ * 8 bytes, and whole chunks keep the mmap layout dense). Generation g is
+ * elements [g * EDGE_GEO4_GEN_CHUNKS, (g + 1) * EDGE_GEO4_GEN_CHUNKS): the
+ * first level in its first EDGE_GEO4_L1_CHUNKS elements (the slot of a /16
+ * is slot[addr >> 16 & 255] of element addr >> 24), then the chunks that
+ * CHUNK slots point to by their element number within the generation.
+ */
+struct edge_geo4_chunk {
+	struct edge_geo4_slot slot[EDGE_GEO4_CHUNK_SLOTS];
+};
+
+struct edge_geo4_live {
+	__u32 gen;		/* generation of edge_geo4_dir that lookups read: 0 or 1 */
+	__u32 chunks;		/* chunks it uses */
+	__u32 trie_blocks;	/* blocks left to edge_geo4 (chunks ran out) */
+	__u32 pad;
 };
 
 /*

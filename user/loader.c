@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -20,6 +21,7 @@
 #include "edge.skel.h"
 #include "dns_compile.h"
 #include "edge_table.h"
+#include "geo_dir.h"
 #include "loader.h"
 #include "log.h"
 #include "stats.h"
@@ -632,6 +634,66 @@ static int sync_names(struct edge_dp *dp, const struct edge_dns_compiled *c, cha
 	return ret;
 }
 
+/*
+ * edge_geo4_dir: build the table of the IPv4 prefixes, write it into the
+ * generation not in use through mmap (16M single updates would take
+ * seconds), then flip edge_geo4_live[0].gen. A lookup reads gen once, so
+ * it sees the old table or the new one. Called after edge_geo4 holds the
+ * new prefixes: the slots that say "ask the trie" find them there.
+ */
+static int sync_geo4_dir(struct edge_dp *dp, const struct edge_geo4_entry *e, size_t n, char *err,
+			 size_t errlen)
+{
+	int dir_fd = bpf_map__fd(dp->skel->maps.edge_geo4_dir);
+	int live_fd = bpf_map__fd(dp->skel->maps.edge_geo4_live);
+	size_t size = 2 * (size_t)EDGE_GEO4_GEN_CHUNKS * sizeof(struct edge_geo4_chunk);
+	size_t max = dp->geo4_max_chunks ? dp->geo4_max_chunks : EDGE_GEO4_CHUNKS;
+	struct edge_geo4_live live = {}, next = {};
+	struct edge_geo4_chunk *map;
+	struct edge_geo4_dir d;
+	__u32 zero = 0;
+	int ret;
+
+	if (max > EDGE_GEO4_CHUNKS)
+		max = EDGE_GEO4_CHUNKS;
+	if (bpf_map_lookup_elem(live_fd, &zero, &live)) {
+		set_err(err, errlen, "reading %s failed: %s", EDGE_MAP_GEO4_LIVE, strerror(errno));
+		return -errno;
+	}
+	ret = edge_geo4_dir_build(e, n, max, &d);
+	if (ret) {
+		set_err(err, errlen, "building %s: %s", EDGE_MAP_GEO4_DIR, strerror(-ret));
+		return ret;
+	}
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dir_fd, 0);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		set_err(err, errlen, "mmap of %s failed: %s", EDGE_MAP_GEO4_DIR, strerror(-ret));
+		goto out;
+	}
+	next.gen = !(live.gen & 1);
+	next.chunks = d.n_chunks;
+	next.trie_blocks = d.n_trie;
+	memcpy(map + next.gen * EDGE_GEO4_GEN_CHUNKS, d.slots,
+	       (EDGE_GEO4_L1_CHUNKS + d.n_chunks) * sizeof(*map));
+	munmap(map, size);
+	/* The slots are in place before a lookup can read the new gen. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (bpf_map_update_elem(live_fd, &zero, &next, BPF_ANY)) {
+		ret = -errno;
+		set_err(err, errlen, "writing %s failed: %s", EDGE_MAP_GEO4_LIVE, strerror(-ret));
+		goto out;
+	}
+	if (d.n_trie)
+		pr_warn("maps: %s: %zu chunks are not enough, %zu blocks are looked up in %s\n",
+			EDGE_MAP_GEO4_DIR, max, d.n_trie, EDGE_MAP_GEO4);
+	pr_debug("maps: %s: generation %u, %zu chunks\n", EDGE_MAP_GEO4_DIR, next.gen,
+		 d.n_chunks);
+out:
+	edge_geo4_dir_free(&d);
+	return ret;
+}
+
 static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err, size_t errlen)
 {
 	struct edge_bpf *sk = dp->skel;
@@ -683,6 +745,8 @@ static int sync_dns(struct edge_dp *dp, const struct edge_config *cfg, char *err
 			       sizeof(*c.geo6), sizeof(c.geo6->key),
 			       offsetof(struct edge_geo6_entry, val), cmp_geo6, &dp->geo_shadow[1],
 			       err, errlen);
+	if (!ret)
+		ret = sync_geo4_dir(dp, c.geo4, c.n_geo4, err, errlen);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!ret && c.n_geo4 + c.n_geo6 >= 1000)
 		pr_info("maps: geo prefixes written in %.0f ms\n",

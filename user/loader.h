@@ -46,6 +46,7 @@ struct edge_dp {
 	__u32 dns_gen;			/* which half of the DNS arrays is live */
 	struct edge_lb_state *lb;	/* load balancer ids and tables (user/lb.c) */
 	struct edge_geo_shadow geo_shadow[2]; /* edge_geo4, edge_geo6 */
+	size_t geo4_max_chunks;		/* 0: EDGE_GEO4_CHUNKS (tests set fewer) */
 	char *log_buf;			/* verifier log of the last load */
 	size_t log_size;
 };

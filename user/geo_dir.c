@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv4 geo prefixes -> a direct table (DIR-16-8-8; the layout is in
+ * include/anyedge.h at struct edge_geo4_slot).
+ *
+ * The prefixes are sorted so that each level is painted shortest prefix
+ * first: a longer prefix then overwrites the slots of the shorter one that
+ * covers it, which is what a longest-prefix match gives. Prefixes of /16
+ * and shorter paint the first level; those of a /16 block that are longer
+ * come together, /17-/24 ones first, and paint that block's chunk (started
+ * as a copy of the block's first-level slot); prefixes longer than /24 come
+ * grouped by /24 and paint a third-level chunk started as a copy of their
+ * /24's slot. A chunk whose 256 slots came out equal is not kept: its slot
+ * one level up takes that value.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geo_dir.h"
+
+struct pfx {
+	__u32 addr; /* host order, host bits clear */
+	__u8 len;
+	struct edge_geo4_slot val;
+};
+
+/* Sort key: len <= 16 first by (len, addr); then per /16 (see the top). */
+static void sort_key(const struct pfx *p, __u32 k[4])
+{
+	k[0] = p->len <= 16 ? 0 : 1 + (p->addr >> 16);
+	k[1] = p->len <= 24 ? 0 : 1 + ((p->addr >> 8) & 0xff);
+	k[2] = p->len;
+	k[3] = p->addr;
+}
+
+static int cmp_pfx(const void *a, const void *b)
+{
+	__u32 x[4], y[4];
+	int i;
+
+	sort_key(a, x);
+	sort_key(b, y);
+	for (i = 0; i < 4; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/* Slots [start, start + count) of a level get v. */
+static void paint(struct edge_geo4_slot *level, __u32 start, __u32 count, struct edge_geo4_slot v)
+{
+	__u32 i;
+
+	for (i = 0; i < count; i++)
+		level[start + i] = v;
+}
+
+static bool all_equal(const struct edge_geo4_slot *s)
+{
+	size_t i;
+
+	for (i = 1; i < EDGE_GEO4_CHUNK_SLOTS; i++)
+		if (memcmp(&s[i], &s[0], sizeof(*s)))
+			return false;
+	return true;
+}
+
+static struct edge_geo4_slot *chunk(const struct edge_geo4_dir *d, size_t c)
+{
+	return d->slots + EDGE_GEO4_L1 + c * EDGE_GEO4_CHUNK_SLOTS;
+}
+
+/*
+ * A new chunk holding 256 copies of *up, or NULL (and *up = TRIE) when
+ * max_chunks are in use.
+ */
+static struct edge_geo4_slot *new_chunk(struct edge_geo4_dir *d, size_t max_chunks,
+					struct edge_geo4_slot *up)
+{
+	struct edge_geo4_slot *c;
+
+	if (d->n_chunks >= max_chunks) {
+		*up = (struct edge_geo4_slot){.kind = EDGE_GEO4_TRIE};
+		d->n_trie++;
+		return NULL;
+	}
+	c = chunk(d, d->n_chunks);
+	paint(c, 0, EDGE_GEO4_CHUNK_SLOTS, *up);
+	*up = (struct edge_geo4_slot){
+		.kind = EDGE_GEO4_CHUNK,
+		.ref = EDGE_GEO4_L1_CHUNKS + d->n_chunks++,
+	};
+	return c;
+}
+
+/* The chunk last allocated (under *up) is uniform: fold it back into *up. */
+static void fold(struct edge_geo4_dir *d, struct edge_geo4_slot *c, struct edge_geo4_slot *up)
+{
+	if (!all_equal(c))
+		return;
+	*up = c[0];
+	memset(c, 0, EDGE_GEO4_CHUNK_SLOTS * sizeof(*c));
+	d->n_chunks--;
+}
+
+/* Paint the /25-/32 prefixes p[i..j) (one /24 t, by length) under l2[t]. */
+static void build_l3(struct edge_geo4_dir *d, size_t max_chunks, const struct pfx *p, size_t i,
+		     size_t j, struct edge_geo4_slot *up)
+{
+	struct edge_geo4_slot *c = new_chunk(d, max_chunks, up);
+
+	if (!c)
+		return;
+	for (; i < j; i++)
+		paint(c, p[i].addr & 0xff, 1u << (32 - p[i].len), p[i].val);
+	fold(d, c, up);
+}
+
+/* The prefixes p[i..j) longer than /16 inside one /16 block. */
+static void build_l2(struct edge_geo4_dir *d, size_t max_chunks, const struct pfx *p, size_t i,
+		     size_t j)
+{
+	struct edge_geo4_slot *up = &d->slots[p[i].addr >> 16], *c;
+	size_t k;
+
+	c = new_chunk(d, max_chunks, up);
+	if (!c)
+		return;
+	for (; i < j && p[i].len <= 24; i++)
+		paint(c, (p[i].addr >> 8) & 0xff, 1u << (24 - p[i].len), p[i].val);
+	for (; i < j; i = k) {
+		for (k = i + 1; k < j && (p[k].addr >> 8) == (p[i].addr >> 8); k++)
+			;
+		build_l3(d, max_chunks, p, i, k, &c[(p[i].addr >> 8) & 0xff]);
+	}
+	/* Only uniform chunks fold, and a CHUNK slot is unique: c is the last one. */
+	fold(d, c, up);
+}
+
+int edge_geo4_dir_build(const struct edge_geo4_entry *e, size_t n, size_t max_chunks,
+			struct edge_geo4_dir *out)
+{
+	struct pfx *p;
+	size_t i, j, m = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->slots = calloc(EDGE_GEO4_L1 + max_chunks * EDGE_GEO4_CHUNK_SLOTS, sizeof(*out->slots));
+	p = calloc(n + 1, sizeof(*p));
+	if (!out->slots || !p) {
+		free(p);
+		edge_geo4_dir_free(out);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		__u32 len = e[i].key.prefixlen, a;
+
+		if (len > 32)
+			continue; /* not a valid key: the trie holds no such entry either */
+		memcpy(&a, e[i].key.addr, 4);
+		a = ntohl(a);
+		p[m].addr = len ? a & ~(__u32)((1ull << (32 - len)) - 1) : 0;
+		p[m].len = len;
+		/* The data path treats a region out of range as no match. */
+		if (e[i].val.region < EDGE_MAX_REGIONS)
+			p[m].val = (struct edge_geo4_slot){
+				.kind = EDGE_GEO4_LEAF,
+				.prefix_len = e[i].val.prefix_len,
+				.ref = e[i].val.region,
+			};
+		m++;
+	}
+	qsort(p, m, sizeof(*p), cmp_pfx);
+	for (i = 0; i < m && p[i].len <= 16; i++)
+		paint(out->slots, p[i].addr >> 16, 1u << (16 - p[i].len), p[i].val);
+	for (; i < m; i = j) {
+		for (j = i + 1; j < m && (p[j].addr >> 16) == (p[i].addr >> 16); j++)
+			;
+		build_l2(out, max_chunks, p, i, j);
+	}
+	free(p);
+	return 0;
+}
+
+void edge_geo4_dir_free(struct edge_geo4_dir *d)
+{
+	free(d->slots);
+	memset(d, 0, sizeof(*d));
+}
+
+struct edge_geo4_slot edge_geo4_dir_lookup(const struct edge_geo4_dir *d, __u32 addr)
+{
+	struct edge_geo4_slot s = d->slots[addr >> 16];
+
+	if (s.kind == EDGE_GEO4_CHUNK)
+		s = d->slots[s.ref * EDGE_GEO4_CHUNK_SLOTS + ((addr >> 8) & 0xff)];
+	if (s.kind == EDGE_GEO4_CHUNK)
+		s = d->slots[s.ref * EDGE_GEO4_CHUNK_SLOTS + (addr & 0xff)];
+	return s;
+}
