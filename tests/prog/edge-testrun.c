@@ -18,6 +18,12 @@
  *                  {"vip_buckets":N,"vips":[[BUCKET,"ADDR"],...],
  *                   "name_buckets":N,"names":[[BUCKET,"HASH",ENTRY],...]}
  *                  (ENTRY: the index in the half of edge_dns_names)
+ *   geo4 ADDR   -> what the LPM trie edge_geo4 alone gives for ADDR, and
+ *                  the kind of slot the direct table edge_geo4_dir ends on:
+ *                  {"region":R,"len":L,"dir":"leaf"|"none"|"trie"}
+ *                  (region -1: no match)
+ * EDGE_TESTRUN_GEO4_CHUNKS=N in the environment: the direct table gets at
+ * most N chunks (the rest is left to the trie).
  * Each run is one execution (repeat = 1) on the given frame; its delta
  * also has the load balancer's counters that moved, as "svcID.field"
  * and "beID.field", and the per-VIP ones (edge_vip_stats) as
@@ -268,6 +274,45 @@ static int run_frame(struct edge_dp *dp, const char *hex)
 	return 0;
 }
 
+/* geo4 ADDR: the trie's answer, and the direct table's slot kind. */
+static void geo4_cmd(struct edge_dp *dp, const char *arg)
+{
+	static const char *const kinds[] = {"none", "leaf", "chunk", "trie"};
+	struct edge_geo4_key k = {.prefixlen = 32};
+	struct edge_geo4_slot s = {.kind = 4};
+	struct edge_geo4_live live = {};
+	struct edge_geo4_chunk c;
+	struct edge_geo g;
+	char addr[64];
+	__u32 a, idx, base, zero = 0;
+	int region = -1, len = 0, level;
+
+	if (sscanf(arg, "%63s", addr) != 1 || inet_pton(AF_INET, addr, k.addr) != 1) {
+		printf("{\"error\":\"usage: geo4 IPV4ADDR\"}\n");
+		return;
+	}
+	if (!bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.edge_geo4), &k, &g) &&
+	    g.region < EDGE_MAX_REGIONS) {
+		region = g.region;
+		len = g.prefix_len;
+	}
+	memcpy(&a, k.addr, 4);
+	a = ntohl(a);
+	bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.edge_geo4_live), &zero, &live);
+	base = live.gen & 1 ? EDGE_GEO4_GEN_CHUNKS : 0;
+	idx = base + (a >> 24);
+	for (level = 0; level < 3; level++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.edge_geo4_dir), &idx, &c))
+			break;
+		s = c.slot[(a >> (16 - 8 * level)) & 0xff];
+		if (s.kind != EDGE_GEO4_CHUNK)
+			break;
+		idx = base + s.ref;
+	}
+	printf("{\"region\":%d,\"len\":%d,\"dir\":\"%s\"}\n", region, len,
+	       s.kind < 4 ? kinds[s.kind] : "?");
+}
+
 int main(int argc, char **argv)
 {
 	static char line[2 * MAX_FRAME + 64];
@@ -289,8 +334,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (edge_dp_load(&dp, &cfg, NULL, err, sizeof(err)) ||
-	    edge_dp_sync(&dp, &cfg, err, sizeof(err))) {
+	if (edge_dp_load(&dp, &cfg, NULL, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (getenv("EDGE_TESTRUN_GEO4_CHUNKS"))
+		dp.geo4_max_chunks = strtoul(getenv("EDGE_TESTRUN_GEO4_CHUNKS"), NULL, 10);
+	if (edge_dp_sync(&dp, &cfg, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
@@ -306,8 +356,8 @@ int main(int argc, char **argv)
 			__u32 idx;
 
 			if (sscanf(line + 5, "%u %u", &idx, &pool.up) != 2 ||
-			    bpf_map_update_elem(bpf_map__fd(dp.skel->maps.edge_dns_pools), &idx, &pool,
-						BPF_ANY))
+			    bpf_map_update_elem(bpf_map__fd(dp.skel->maps.edge_dns_pools), &idx,
+						&pool, BPF_ANY))
 				printf("{\"error\":\"pool update failed\"}\n");
 			else
 				printf("{\"ok\":true}\n");
@@ -371,6 +421,8 @@ int main(int argc, char **argv)
 				printf("{\"ok\":true}\n");
 		} else if (!strncmp(line, "tables", 6)) {
 			print_tables(&dp);
+		} else if (!strncmp(line, "geo4 ", 5)) {
+			geo4_cmd(&dp, line + 5);
 		} else if (!strncmp(line, "stats", 5)) {
 			ret = edge_stats_read(edge_dp_stats_fd(&dp), &st);
 			if (!ret)

@@ -3,11 +3,13 @@
 """GeoDNS packet tests: pools, geo/failover/weighted policies, health, fail
 open, EDNS Client Subnet (RFC 7871) and truncation."""
 import collections
+import ipaddress
 
 import dns.edns
 import dns.flags
 import dns.rcode
 
+import geo_equiv
 from edgetest import (XDP_TX, Reply, TestRun, answer_set, eq, main, query, test, udp4_frame,
                       udp6_frame)
 
@@ -272,6 +274,96 @@ def oversized_answer_sets_tc_without_edns(t):
     finally:
         for p in (3, 4, 5):
             t.pool(p, True)
+
+
+# The IPv4 direct table (edge_geo4_dir) against the LPM trie: nested
+# prefixes from /4 to /32, several per /16 and per /24, probed at random
+# and on both sides of every prefix boundary.
+EQ_REGIONS = [f"r{i}" for i in range(6)]
+EQ_BASES = ["198.0.0.0/8", "203.0.113.0/24", "192.0.2.0/23", "45.64.0.0/10"]
+
+
+def eq_csv(seed, n=120):
+    pfx = [(ipaddress.IPv4Network(n), i) for i, n in enumerate(("192.0.0.0/4", "198.0.0.0/8",
+                                                                 "203.0.0.0/9"))]
+    pfx += geo_equiv.nested_prefixes(seed, n, EQ_BASES, taken=[str(n) for n, _ in pfx])
+    lines = [f"{net},{EQ_REGIONS[v % len(EQ_REGIONS)]}" for net, v in pfx]
+    return "\n".join(lines) + "\n", [str(net) for net, _ in pfx]
+
+
+def eq_run(seed, wrap=()):
+    csv, nets = eq_csv(seed)
+    t = TestRun(geo_equiv.config(EQ_REGIONS, "  csv: geo.csv\n"), files={"geo.csv": csv},
+                wrap=wrap)
+    probes = geo_equiv.boundary_probes(nets) + geo_equiv.random_probes(seed, 300, EQ_BASES)
+    return t, probes
+
+
+@test
+def geo4_direct_table_answers_as_the_trie(_):
+    for seed in (1, 2):
+        t, probes = eq_run(seed)
+        try:
+            kinds = geo_equiv.check(t, probes)
+        finally:
+            t.close()
+        assert kinds["leaf"] > 500 and kinds["none"] > 0, f"probes met {dict(kinds)}"
+        eq(kinds["trie"], 0, "blocks left to the trie with room for every chunk")
+
+
+@test
+def geo4_blocks_past_the_chunks_are_answered_by_the_trie(_):
+    t, probes = eq_run(3, wrap=("env", "EDGE_TESTRUN_GEO4_CHUNKS=3"))
+    try:
+        kinds = geo_equiv.check(t, probes)
+    finally:
+        t.close()
+    assert kinds["trie"] > 50 and kinds["leaf"] > 50, f"probes met {dict(kinds)}"
+
+
+@test
+def geo4_reload_swaps_the_whole_table(_):
+    """A thread reloads between two GeoIP data sets while queries run: each
+    answer and scope is the one of set A or of set B for that address; a
+    lookup in a half-written table would give a third one."""
+    csv_a, nets_a = eq_csv(4)
+    csv_b, nets_b = eq_csv(5)
+    t = TestRun(geo_equiv.config(EQ_REGIONS, "  csv: geo.csv\n"),
+                files={"geo.csv": csv_a, "geo_b.csv": csv_b,
+                       "b.yaml": geo_equiv.config(EQ_REGIONS, "  csv: geo_b.csv\n")})
+    cfg_b = t.cfg_path.replace("edge.yaml", "b.yaml")
+    probes = [a for a in geo_equiv.boundary_probes(nets_a + nets_b)[::7]
+              if not geo_equiv.private(a)]
+
+    def answers():
+        return [geo_equiv.answer(t, a) for a in probes]
+
+    try:
+        res_a = answers()
+        t.cmd("reload " + cfg_b)
+        res_b = answers()
+        t.cmd("reload " + t.cfg_path)
+        eq(answers(), res_a, "back to set A")
+        differ = sum(a != b for a, b in zip(res_a, res_b))
+        assert differ > len(probes) // 4, f"sets A and B differ on {differ} of {len(probes)}"
+        t.cmd("race " + cfg_b)
+        seen_a = seen_b = 0
+        try:
+            for rnd in range(300):
+                if rnd >= 10 and t.cmd("race count")["swaps"] >= 20:
+                    break
+                for a, got, ra, rb in zip(probes, answers(), res_a, res_b):
+                    assert got in (ra, rb), f"{a}: mixed table: {got}, A {ra}, B {rb}"
+                    seen_a += got == ra and ra != rb
+                    seen_b += got == rb and ra != rb
+        finally:
+            d = t.cmd("race stop")
+        assert d["ok"], "the reloading thread failed"
+        assert d["swaps"] >= 20, f"only {d['swaps']} reloads happened"
+        assert seen_a and seen_b, f"queries saw only one set (A {seen_a}, B {seen_b})"
+        print(f"# geo reloads: {d['swaps']} during {rnd * len(probes)} queries")
+    finally:
+        t.close()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import tempfile
 import dns.edns
 import dns.rcode
 
+import geo_equiv
 from edgetest import ROOT, XDP_TX, Reply, TestRun, answer_set, eq, main, query, test, udp4_frame
 from mmdb_writer import MMDBWriter
 
@@ -181,6 +182,30 @@ def mmdb_csv_prefix_wins_over_the_database(_):
         eq(geo_answer(t, "198.51.100.7", 32), ([SIN], 24), "CSV /24 over the merged /24")
         eq(geo_answer(t, "203.0.113.70", 32), ([GRU], 26), "CSV /26 over the DB's /26")
         eq(geo_answer(t, "203.0.113.200", 32), ([SIN], 25), "the DB elsewhere")
+
+
+@test
+def mmdb_ipv4_direct_table_answers_as_the_trie(_):
+    """The database's networks, with longer ones carved out of them (/28,
+    /30, /32: the direct table's third level), through the XDP program and
+    through the trie alone: the same region and scope at every boundary."""
+    w = MMDBWriter(ip_version=6)
+    nets = [("198.51.100.0/25", DE), ("198.51.100.128/26", FR), ("198.51.100.192/26", FR),
+            ("203.0.113.0/24", SG), ("203.0.113.64/26", US), ("192.0.2.0/24", BR),
+            ("198.18.0.0/15", CL), ("198.18.5.7/32", US), ("198.18.9.16/28", DE),
+            ("198.19.200.0/22", SG), ("198.19.201.40/30", BR), ("198.19.0.0/17", AQ),
+            ("203.0.113.250/31", DE)]
+    for net, rec in nets:
+        w.insert(net, rec)
+    regions = ["eu", "as", "na", "sa"]
+    t = TestRun(geo_equiv.config(regions, MAPS), files={"geo.mmdb": w.to_bytes()})
+    try:
+        probes = geo_equiv.boundary_probes([n for n, _ in nets])
+        probes += geo_equiv.random_probes(7, 300, [n for n, _ in nets])
+        kinds = geo_equiv.check(t, probes)
+    finally:
+        t.close()
+    assert kinds["leaf"] > 200 and kinds["none"] > 0, f"probes met {dict(kinds)}"
 
 
 def check_config(text, files):
