@@ -117,7 +117,7 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
 BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench \
-	      $(BUILD)/health_bench
+	      $(BUILD)/health_bench $(BUILD)/geo_bench
 
 $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h tests/bench/testrun.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -151,6 +151,21 @@ $(BUILD)/obj/bench_dns_blast.o: $(BUILD)/blast.skel.h
 $(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
+
+# The IPv4 geo lookup alone: LPM trie, DIR-16-8-8, DIR-24-8 (geo_bench -c CONFIG).
+$(BUILD)/geo_lookup.bpf.o: tests/bench/geo_lookup.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/geo_lookup.skel.h: $(BUILD)/geo_lookup.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name geo_lookup_bpf > $@
+
+$(BUILD)/obj/bench_geo_bench.o: $(BUILD)/geo_lookup.skel.h
+
+$(BUILD)/geo_bench: $(BUILD)/obj/bench_geo_bench.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 $(BUILD)/maglev_bench: $(BUILD)/obj/bench_maglev_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
