@@ -87,6 +87,17 @@ static struct edge_geo4_slot *new_chunk(struct edge_geo4_dir *d, size_t max_chun
 		d->n_trie++;
 		return NULL;
 	}
+	if (d->n_chunks == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 64;
+
+		c = realloc(d->slots, (EDGE_GEO4_L1 + cap * EDGE_GEO4_CHUNK_SLOTS) * sizeof(*c));
+		if (!c) {
+			d->ret = -ENOMEM;
+			return NULL;
+		}
+		d->slots = c;
+		d->cap = cap;
+	}
 	c = chunk(d, d->n_chunks);
 	paint(c, 0, EDGE_GEO4_CHUNK_SLOTS, *up);
 	*up = (struct edge_geo4_slot){
@@ -106,38 +117,45 @@ static void fold(struct edge_geo4_dir *d, struct edge_geo4_slot *c, struct edge_
 	d->n_chunks--;
 }
 
-/* Paint the /25-/32 prefixes p[i..j) (one /24 t, by length) under l2[t]. */
+/*
+ * Paint the /25-/32 prefixes p[i..j) (one /24, by length) into a chunk
+ * under slot up (an index into d->slots: a new chunk may move them).
+ */
 static void build_l3(struct edge_geo4_dir *d, size_t max_chunks, const struct pfx *p, size_t i,
-		     size_t j, struct edge_geo4_slot *up)
+		     size_t j, size_t up)
 {
-	struct edge_geo4_slot *c = new_chunk(d, max_chunks, up);
+	struct edge_geo4_slot *c, v = d->slots[up];
 
+	c = new_chunk(d, max_chunks, &v);
+	d->slots[up] = v;
 	if (!c)
 		return;
 	for (; i < j; i++)
 		paint(c, p[i].addr & 0xff, 1u << (32 - p[i].len), p[i].val);
-	fold(d, c, up);
+	fold(d, c, &d->slots[up]);
 }
 
 /* The prefixes p[i..j) longer than /16 inside one /16 block. */
 static void build_l2(struct edge_geo4_dir *d, size_t max_chunks, const struct pfx *p, size_t i,
 		     size_t j)
 {
-	struct edge_geo4_slot *up = &d->slots[p[i].addr >> 16], *c;
-	size_t k;
+	size_t up = p[i].addr >> 16, k, first;
+	struct edge_geo4_slot *c, v = d->slots[up];
 
-	c = new_chunk(d, max_chunks, up);
+	c = new_chunk(d, max_chunks, &v);
+	d->slots[up] = v;
 	if (!c)
 		return;
+	first = c - d->slots;
 	for (; i < j && p[i].len <= 24; i++)
 		paint(c, (p[i].addr >> 8) & 0xff, 1u << (24 - p[i].len), p[i].val);
 	for (; i < j; i = k) {
 		for (k = i + 1; k < j && (p[k].addr >> 8) == (p[i].addr >> 8); k++)
 			;
-		build_l3(d, max_chunks, p, i, k, &c[(p[i].addr >> 8) & 0xff]);
+		build_l3(d, max_chunks, p, i, k, first + ((p[i].addr >> 8) & 0xff));
 	}
 	/* Only uniform chunks fold, and a CHUNK slot is unique: c is the last one. */
-	fold(d, c, up);
+	fold(d, d->slots + first, &d->slots[up]);
 }
 
 int edge_geo4_dir_build(const struct edge_geo4_entry *e, size_t n, size_t max_chunks,
@@ -147,7 +165,7 @@ int edge_geo4_dir_build(const struct edge_geo4_entry *e, size_t n, size_t max_ch
 	size_t i, j, m = 0;
 
 	memset(out, 0, sizeof(*out));
-	out->slots = calloc(EDGE_GEO4_L1 + max_chunks * EDGE_GEO4_CHUNK_SLOTS, sizeof(*out->slots));
+	out->slots = calloc(EDGE_GEO4_L1, sizeof(*out->slots));
 	p = calloc(n + 1, sizeof(*p));
 	if (!out->slots || !p) {
 		free(p);
@@ -181,6 +199,10 @@ int edge_geo4_dir_build(const struct edge_geo4_entry *e, size_t n, size_t max_ch
 		build_l2(out, max_chunks, p, i, j);
 	}
 	free(p);
+	if (out->ret) {
+		edge_geo4_dir_free(out);
+		return -ENOMEM;
+	}
 	return 0;
 }
 

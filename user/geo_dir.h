@@ -14,6 +14,8 @@ struct edge_geo4_dir {
 	struct edge_geo4_slot *slots; /* EDGE_GEO4_L1 first-level slots, then the chunks */
 	size_t n_chunks;	      /* chunks used (EDGE_GEO4_CHUNK slots each) */
 	size_t n_trie;		      /* blocks left to the LPM trie: chunks ran out */
+	size_t cap;		      /* chunks allocated */
+	int ret;		      /* -ENOMEM while building */
 };
 
 /*

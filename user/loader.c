@@ -636,22 +636,25 @@ static int sync_names(struct edge_dp *dp, const struct edge_dns_compiled *c, cha
 
 /*
  * edge_geo4_dir: build the table of the IPv4 prefixes, write it into the
- * generation not in use through mmap (16M single updates would take
- * seconds), then flip edge_geo4_live[0].gen. A lookup reads gen once, so
- * it sees the old table or the new one. Called after edge_geo4 holds the
- * new prefixes: the slots that say "ask the trie" find them there.
+ * generation not in use through mmap (only the chunks in use: a real
+ * database needs ~18,000), then flip edge_geo4_live[0].gen. A lookup reads
+ * gen once, so it sees the old table or the new one. Called after
+ * edge_geo4 holds the new prefixes: the slots that say "ask the trie" find
+ * them there. A table equal to the live one (a reload that changed no
+ * prefix) is not written again.
  */
 static int sync_geo4_dir(struct edge_dp *dp, const struct edge_geo4_entry *e, size_t n, char *err,
 			 size_t errlen)
 {
 	int dir_fd = bpf_map__fd(dp->skel->maps.edge_geo4_dir);
 	int live_fd = bpf_map__fd(dp->skel->maps.edge_geo4_live);
-	size_t size = 2 * (size_t)EDGE_GEO4_GEN_CHUNKS * sizeof(struct edge_geo4_chunk);
 	size_t max = dp->geo4_max_chunks ? dp->geo4_max_chunks : EDGE_GEO4_CHUNKS;
+	struct edge_geo4_dir *sh = &dp->geo4_shadow;
 	struct edge_geo4_live live = {}, next = {};
-	struct edge_geo4_chunk *map;
+	size_t len, off, size, page = sysconf(_SC_PAGESIZE);
 	struct edge_geo4_dir d;
 	__u32 zero = 0;
+	void *map;
 	int ret;
 
 	if (max > EDGE_GEO4_CHUNKS)
@@ -665,17 +668,23 @@ static int sync_geo4_dir(struct edge_dp *dp, const struct edge_geo4_entry *e, si
 		set_err(err, errlen, "building %s: %s", EDGE_MAP_GEO4_DIR, strerror(-ret));
 		return ret;
 	}
-	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dir_fd, 0);
+	len = (EDGE_GEO4_L1_CHUNKS + d.n_chunks) * sizeof(struct edge_geo4_chunk);
+	if (sh->slots && sh->n_chunks == d.n_chunks && live.gen == dp->geo4_shadow_gen &&
+	    !memcmp(sh->slots, d.slots, len))
+		goto out; /* unchanged */
+	next.gen = !(live.gen & 1);
+	next.chunks = d.n_chunks;
+	next.trie_blocks = d.n_trie;
+	/* The generation's offset is a whole number of pages (1 KiB chunks). */
+	off = next.gen * (size_t)EDGE_GEO4_GEN_CHUNKS * sizeof(struct edge_geo4_chunk);
+	size = (len + page - 1) / page * page;
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, dir_fd, off);
 	if (map == MAP_FAILED) {
 		ret = -errno;
 		set_err(err, errlen, "mmap of %s failed: %s", EDGE_MAP_GEO4_DIR, strerror(-ret));
 		goto out;
 	}
-	next.gen = !(live.gen & 1);
-	next.chunks = d.n_chunks;
-	next.trie_blocks = d.n_trie;
-	memcpy(map + next.gen * EDGE_GEO4_GEN_CHUNKS, d.slots,
-	       (EDGE_GEO4_L1_CHUNKS + d.n_chunks) * sizeof(*map));
+	memcpy(map, d.slots, len);
 	munmap(map, size);
 	/* The slots are in place before a lookup can read the new gen. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -689,6 +698,11 @@ static int sync_geo4_dir(struct edge_dp *dp, const struct edge_geo4_entry *e, si
 			EDGE_MAP_GEO4_DIR, max, d.n_trie, EDGE_MAP_GEO4);
 	pr_debug("maps: %s: generation %u, %zu chunks\n", EDGE_MAP_GEO4_DIR, next.gen,
 		 d.n_chunks);
+	/* Keep what is live now. */
+	edge_geo4_dir_free(sh);
+	*sh = d;
+	dp->geo4_shadow_gen = next.gen;
+	return 0;
 out:
 	edge_geo4_dir_free(&d);
 	return ret;
@@ -962,6 +976,7 @@ void edge_dp_close(struct edge_dp *dp)
 		free(dp->geo_shadow[i].entries);
 		dp->geo_shadow[i] = (struct edge_geo_shadow){};
 	}
+	edge_geo4_dir_free(&dp->geo4_shadow);
 	edge_dp_detach(dp);
 	edge_lb_free(dp);
 	edge_bpf__destroy(dp->skel);

@@ -14,6 +14,7 @@
 #include <xdp/libxdp.h>
 
 #include "config.h"
+#include "geo_dir.h"
 
 #define EDGE_MAX_IFACES 16
 
@@ -47,6 +48,8 @@ struct edge_dp {
 	struct edge_lb_state *lb;	/* load balancer ids and tables (user/lb.c) */
 	struct edge_geo_shadow geo_shadow[2]; /* edge_geo4, edge_geo6 */
 	size_t geo4_max_chunks;		/* 0: EDGE_GEO4_CHUNKS (tests set fewer) */
+	struct edge_geo4_dir geo4_shadow; /* what edge_geo4_dir's live generation holds */
+	__u32 geo4_shadow_gen;		/* and which generation that is */
 	char *log_buf;			/* verifier log of the last load */
 	size_t log_size;
 };
