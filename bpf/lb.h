@@ -72,7 +72,7 @@ struct lb_choice {
 	__u64 now;
 };
 
-/* The conntrack key of either family (edge_lb_conns4 / edge_lb_conns6). */
+/* The conntrack key of either family (edge_lb_ct4 / edge_lb_ct6). */
 union lb_key {
 	struct edge_lb_flow_key4 k4;
 	struct edge_lb_flow_key k6;
@@ -281,15 +281,234 @@ static __always_inline int lb_conn_backend(struct lb_choice *ch, const struct ed
 	return 1;
 }
 
-static __always_inline struct edge_lb_conn *lb_conn_find(const union lb_key *k, int v6)
+/*
+ * Set by the loader: sets per CPU of each family's conntrack
+ * (lb.conntrack_size / conntrack6_size over EDGE_LB_CT_WAYS) and the
+ * number of possible CPUs (the tables hold sets * cpus).
+ */
+const volatile __u32 edge_lb_ct4_sets = EDGE_LB_CT4_DEFAULT / EDGE_LB_CT_WAYS;
+const volatile __u32 edge_lb_ct6_sets = EDGE_LB_CT6_DEFAULT / EDGE_LB_CT_WAYS;
+const volatile __u32 edge_lb_ct_cpus = 1;
+
+/*
+ * A set of either family. Two pointers, the other one NULL, rather than a
+ * void * that each use casts by family: the verifier does not always tie
+ * a later test of v6 to the one that chose the map, and then walks a
+ * 128-byte IPv4 set as a 256-byte IPv6 one. With two pointers the
+ * mismatched path sees NULL.
+ */
+struct lb_ct_set {
+	struct edge_lb_ct4_set *s4;
+	struct edge_lb_ct6_set *s6;
+};
+
+/* A flow's place in the conntrack. */
+struct lb_ct {
+	struct lb_ct_set set; /* its set in this CPU's part (NULL if none) */
+	__u32 slot;	      /* the set's number within a CPU's part */
+	__u32 cpu;
+};
+
+/* Set number slot of CPU cpu's part. */
+static __always_inline void lb_ct_get(struct lb_ct_set *s, __u32 cpu, __u32 slot, int v6)
 {
-	if (v6)
-		return bpf_map_lookup_elem(&edge_lb_conns6, &k->k6);
-	return bpf_map_lookup_elem(&edge_lb_conns4, &k->k4);
+	__u32 idx;
+
+	s->s4 = NULL;
+	s->s6 = NULL;
+	if (v6) {
+		idx = cpu * edge_lb_ct6_sets + slot;
+		s->s6 = bpf_map_lookup_elem(&edge_lb_ct6, &idx);
+	} else {
+		idx = cpu * edge_lb_ct4_sets + slot;
+		s->s4 = bpf_map_lookup_elem(&edge_lb_ct4, &idx);
+	}
 }
 
-static __always_inline void lb_conn_save(const struct lb_choice *ch, const union lb_key *k,
-					 int v6, __u64 now)
+static __always_inline void lb_ct_open(struct lb_ct *t, const struct edge_lb_config *c,
+				       const union lb_key *k, int v6)
+{
+	if (v6)
+		t->slot = edge_lb_ct_set(edge_lb_ct_hash((const __u64 *)&k->k6, 5, c->ct_k0, c->ct_k1),
+					 edge_lb_ct6_sets);
+	else
+		t->slot = edge_lb_ct_set(edge_lb_ct_hash((const __u64 *)&k->k4, 2, c->ct_k0, c->ct_k1),
+					 edge_lb_ct4_sets);
+	t->cpu = bpf_get_smp_processor_id();
+	lb_ct_get(&t->set, t->cpu, t->slot, v6);
+}
+
+static __always_inline int lb_key6_eq(const __u64 *w, const __u64 *kw)
+{
+	return !((w[0] ^ kw[0]) | (w[1] ^ kw[1]) | (w[2] ^ kw[2]) | (w[3] ^ kw[3]) |
+		 (w[4] ^ kw[4]));
+}
+
+/*
+ * The entry of flow k in set s, or NULL: the whole key compared, as
+ * 64-bit words (the key's padding is zero in both), so a lookup never
+ * returns another flow's backend. An empty way (proto 0) matches nothing.
+ */
+static __always_inline struct edge_lb_conn *lb_ct_find(const struct lb_ct_set *s,
+							const union lb_key *k, int v6)
+{
+	const __u64 *kw = (const __u64 *)k, *w;
+	int i;
+
+	if (v6) {
+		if (!s->s6)
+			return NULL;
+#pragma unroll
+		for (i = 0; i < EDGE_LB_CT_WAYS; i++) {
+			w = (const __u64 *)&s->s6->way[i].key;
+			if (lb_key6_eq(w, kw))
+				return &s->s6->way[i].conn;
+		}
+		return NULL;
+	}
+	if (!s->s4)
+		return NULL;
+#pragma unroll
+	for (i = 0; i < EDGE_LB_CT_WAYS; i++) {
+		w = (const __u64 *)&s->s4->way[i].key;
+		if (w[0] == kw[0] && w[1] == kw[1])
+			return &s->s4->way[i].conn;
+	}
+	return NULL;
+}
+
+/*
+ * The way of set s that flow k gets: its own entry, else an empty way,
+ * else a UDP entry past its timeout, else the least recently used one
+ * (*live then says a live entry is evicted). -1: no set.
+ */
+static __always_inline int lb_ct_victim(const struct lb_ct_set *s, const union lb_key *k, int v6,
+					const struct edge_lb_config *c, __u64 now, int *live)
+{
+	const __u64 *kw = (const __u64 *)k, *w;
+	const struct edge_lb_conn *ct;
+	int i, best = 0, rank, best_rank = 4; /* 1 empty, 2 aged out, 3 live */
+	__u64 oldest = ~0ull;
+	__u8 proto;
+
+	*live = 0;
+	if (v6 ? !s->s6 : !s->s4)
+		return -1;
+#pragma unroll
+	for (i = 0; i < EDGE_LB_CT_WAYS; i++) {
+		if (v6) {
+			if (!s->s6)
+				return -1;
+			w = (const __u64 *)&s->s6->way[i].key;
+			if (lb_key6_eq(w, kw))
+				return i;
+			proto = s->s6->way[i].key.proto;
+			ct = &s->s6->way[i].conn;
+		} else {
+			if (!s->s4)
+				return -1;
+			w = (const __u64 *)&s->s4->way[i].key;
+			if (w[0] == kw[0] && w[1] == kw[1])
+				return i;
+			proto = s->s4->way[i].key.proto;
+			ct = &s->s4->way[i].conn;
+		}
+		if (!proto)
+			rank = 1;
+		else if (proto == IPPROTO_UDP && now - ct->seen_ns > c->udp_timeout_ns)
+			rank = 2;
+		else
+			rank = 3;
+		if (rank < best_rank || (rank == 3 && ct->seen_ns < oldest)) {
+			best = i;
+			best_rank = rank;
+			oldest = ct->seen_ns;
+		}
+	}
+	*live = best_rank == 3;
+	return best;
+}
+
+/*
+ * Write flow k's entry into way `way` of set s. The key first, then the
+ * conn: another CPU reading this way (lb_ct_moved()) checks the key again
+ * after the conn, so it never takes a conn under a key it does not belong
+ * to (stores and loads are not reordered on x86; elsewhere the backend's
+ * generation check bounds what a torn read can do).
+ */
+static __always_inline void lb_ct_write(const struct lb_ct_set *s, int way, const union lb_key *k,
+					int v6, const struct edge_lb_conn *ct)
+{
+	way &= EDGE_LB_CT_WAYS - 1;
+	if (v6) {
+		struct edge_lb_ct6 *e;
+
+		if (!s->s6)
+			return;
+		e = &s->s6->way[way];
+		e->key = k->k6;
+		asm volatile("" ::: "memory"); /* the compiler keeps the order too */
+		e->conn = *ct;
+	} else {
+		struct edge_lb_ct4 *e;
+
+		if (!s->s4)
+			return;
+		e = &s->s4->way[way];
+		e->key = k->k4;
+		asm volatile("" ::: "memory");
+		e->conn = *ct;
+	}
+}
+
+/*
+ * A flow this CPU has no entry for may have one on another CPU: RSS moved
+ * it (a changed indirection table, an IRQ moved), veth ran its XDP on the
+ * sending CPU, an ICMP error hashed to another queue. Search the same set
+ * of every other CPU's part: 1 + the CPU that has it, or 0. Only for TCP
+ * non-SYN misses and ICMP errors (rare), never per packet. A global
+ * function: verified once, whatever the number of CPUs; few locals, as its
+ * frame adds to edge_xdp()'s and edge_lb_flow()'s (512 bytes in all).
+ */
+__noinline int lb_ct_moved(const union lb_key *k, __u32 slot, __u32 self, int v6)
+{
+	struct lb_ct_set s;
+	__u32 i;
+
+	if (!k)
+		return 0;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < EDGE_LB_CT_MAX_CPUS && i < edge_lb_ct_cpus; i++) {
+		if (i == self)
+			continue;
+		lb_ct_get(&s, i, slot, v6);
+		if (lb_ct_find(&s, k, v6))
+			return 1 + i;
+	}
+	return 0;
+}
+
+/*
+ * The entry of flow k in CPU cpu's part (lb_ct_moved() found it there),
+ * or NULL; t->set stays this CPU's. That CPU may rewrite it while we read
+ * (it evicts the flow): what we read is checked like any entry (backend
+ * generation) and copied into this CPU's part.
+ */
+static __always_inline struct edge_lb_conn *lb_ct_other(struct lb_ct *t, const union lb_key *k,
+							int v6, __u32 cpu)
+{
+	struct edge_lb_conn *ct;
+
+	lb_ct_get(&t->set, cpu, t->slot, v6);
+	ct = lb_ct_find(&t->set, k, v6);
+	lb_ct_get(&t->set, t->cpu, t->slot, v6);
+	return ct;
+}
+
+/* Remember flow k's choice in this CPU's set (t from lb_ct_open()). */
+static __always_inline void lb_ct_save(struct lb_choice *ch, const struct lb_ct *t,
+				       const union lb_key *k, int v6,
+				       const struct edge_lb_config *c, __u64 now)
 {
 	struct edge_lb_conn ct = {
 		.backend = ch->be_id,
@@ -297,11 +516,14 @@ static __always_inline void lb_conn_save(const struct lb_choice *ch, const union
 		.hash = ch->hash,
 		.seen_ns = now,
 	};
+	int way, live;
 
-	if (v6)
-		bpf_map_update_elem(&edge_lb_conns6, &k->k6, &ct, BPF_ANY);
-	else
-		bpf_map_update_elem(&edge_lb_conns4, &k->k4, &ct, BPF_ANY);
+	way = lb_ct_victim(&t->set, k, v6, c, now, &live);
+	if (way < 0)
+		return;
+	if (live)
+		ch->ev |= LB_EV_SVC(ct_evictions);
+	lb_ct_write(&t->set, way, k, v6, &ct);
 }
 
 static __always_inline int lb_find_service(struct lb_choice *ch, const struct edge_vip_key *vip,
@@ -339,18 +561,23 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 	__be32 src[4];
 	__u32 outer_len, l3_off, tot_len, w0, w1, w2;
 	struct ethhdr *eth;
-	int rc, inner_v6;
+	int rc, inner_v6, be_v6;
 
 	if (!p || !ch || !c)
 		return EDGE_R_lb_no_backend;
 	inner_v6 = p->l3_proto == ETH_P_IPV6;
-	outer_len = ch->be.v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	/*
+	 * Read once: the verifier does not tie two loads of a byte field to
+	 * each other and would walk an IPv4 source into the IPv6 FIB lookup.
+	 */
+	be_v6 = ch->be.v6;
+	outer_len = be_v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	inner_len &= 0xffff;
 	l3_off = p->l3_off & EDGE_OFF_MASK;
 	tot_len = outer_len + inner_len;
 
 	/* The outer source: the prefix, host bits from the flow hash. */
-	if (ch->be.v6) {
+	if (be_v6) {
 		__builtin_memcpy(src, c->src6, 16);
 		src[3] = (c->src6[3] & ~c->src6_mask) | (bpf_htonl(ch->hash) & c->src6_mask);
 	} else {
@@ -365,7 +592,7 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 		__builtin_memset(&fib, 0, sizeof(fib));
 		fib.ifindex = ctx->ingress_ifindex;
 		fib.tot_len = tot_len;
-		if (ch->be.v6) {
+		if (be_v6) {
 			fib.family = LB_AF_INET6;
 			__builtin_memcpy(fib.ipv6_src, src, 16);
 			__builtin_memcpy(fib.ipv6_dst, ch->be.addr, 16);
@@ -411,7 +638,7 @@ static __always_inline int edge_lb_encap(struct xdp_md *ctx, struct edge_pkt *p,
 		return EDGE_R_lb_no_room;
 	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
-	if (ch->be.v6) {
+	if (be_v6) {
 		struct ipv6hdr *o = (void *)(eth + 1);
 
 		if ((void *)(o + 1) > data_end)
@@ -471,8 +698,9 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 	struct edge_lb_config *c;
 	struct edge_lb_conn *ct;
 	union lb_key k = {};
+	struct lb_ct t;
 	__u32 zero = 0, bytes, fwd = 0;
-	int r, v6, syn = 0, rst = 0, fresh = 0, svc_known = 0;
+	int r, v6, syn = 0, rst = 0, fresh = 0, svc_known = 0, moved = 0;
 	__be16 sport, dport;
 	__u8 proto;
 	__u64 now, h;
@@ -539,14 +767,28 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 	now = lb_now();
 	ch.now = now;
 
-	ct = syn ? NULL : lb_conn_find(&k, v6);
+	lb_ct_open(&t, c, &k, v6);
+	ct = syn ? NULL : lb_ct_find(&t.set, &k, v6);
+	if (!ct && !syn && proto == IPPROTO_TCP) {
+		r = lb_ct_moved(&k, t.slot, t.cpu, v6);
+		if (r) {
+			ct = lb_ct_other(&t, &k, v6, r - 1);
+			moved = 1;
+		}
+	}
 	if (ct) {
 		LB_STAGE(3);
 		if (proto == IPPROTO_UDP && now - ct->seen_ns > c->udp_timeout_ns) {
 			fresh = 1; /* aged out: a new flow */
 		} else if (lb_conn_backend(&ch, ct, svc_known)) {
-			if (proto == IPPROTO_UDP)
+			if (moved) {
+				/* Its packets come to this CPU now: an entry here. */
+				lb_ct_save(&ch, &t, &k, v6, c, now);
+				ch.ev |= LB_EV(lru_inserts);
+			} else {
+				/* Last seen: UDP ageing and the LRU (the line is in cache). */
 				ct->seen_ns = now;
+			}
 			goto forward;
 		} else {
 			ch.ev |= LB_EV_SVC(rehashed);
@@ -574,7 +816,7 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 		ch.ev |= LB_EV(new_flows);
 	if (!rst) {
 		if (lb_guard_allows(c, now)) {
-			lb_conn_save(&ch, &k, v6, now);
+			lb_ct_save(&ch, &t, &k, v6, c, now);
 			ch.ev |= LB_EV(lru_inserts);
 		} else {
 			ch.ev |= LB_EV(guard_limited);
@@ -605,6 +847,7 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 	struct edge_lb_config *c;
 	struct edge_lb_conn *ct;
 	union lb_key k = {};
+	struct lb_ct t;
 	__u32 zero = 0, bytes, qoff;
 	__be16 *ports;
 	__u8 proto;
@@ -667,7 +910,14 @@ __noinline int edge_lb_icmp(struct xdp_md *ctx, struct edge_pkt *p)
 		return EDGE_R_lb_icmp_unmatched;
 
 	ch.now = lb_now();
-	ct = lb_conn_find(&k, v6);
+	/* The flow's packets may come to another CPU than its errors. */
+	lb_ct_open(&t, c, &k, v6);
+	ct = lb_ct_find(&t.set, &k, v6);
+	if (!ct) {
+		r = lb_ct_moved(&k, t.slot, t.cpu, v6);
+		if (r)
+			ct = lb_ct_other(&t, &k, v6, r - 1);
+	}
 	if (!ct || !lb_conn_backend(&ch, ct, 1)) {
 		r = lb_pick(&ch, lb_flow_hash(c, &k, v6));
 		if (r)

@@ -47,26 +47,32 @@ struct {
 } edge_lb_backends SEC(".maps");
 
 /*
- * Connection tables, one per family (an IPv4 key is 16 bytes). Each is one
- * hash shared by all CPUs (a flow that RSS moves to another queue still
- * finds its entry) with per-CPU LRU lists (BPF_F_NO_COMMON_LRU): no lock
- * shared between CPUs on insert/evict.
+ * Connection tables, one per family: per CPU and set-associative, as a CPU
+ * cache is. One array: CPU c owns sets c * sets .. (c + 1) * sets - 1 and
+ * is the only writer there (RSS keeps a flow on one queue, so on one CPU,
+ * as in Katran), so no locks and, with the array lookup inlined, no
+ * helper call; a flow that moved CPU is found in the other CPUs' parts
+ * (lb_ct_moved()). Not PERCPU_ARRAY: its lookup is a helper call before
+ * Linux 6.10 and loads a per-element pointer (one more cache miss), and a
+ * CPU could not read another's entries. BPF_F_MMAPABLE puts the values on
+ * a page boundary: every set starts a cache line. The loader sets
+ * max_entries to sets * possible CPUs (lb.conntrack_size).
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, EDGE_LB_CONNS);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__type(key, struct edge_lb_flow_key4);
-	__type(value, struct edge_lb_conn);
-} edge_lb_conns4 SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EDGE_LB_CT4_DEFAULT / EDGE_LB_CT_WAYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct edge_lb_ct4_set);
+} edge_lb_ct4 SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, EDGE_LB_CONNS6);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__type(key, struct edge_lb_flow_key);
-	__type(value, struct edge_lb_conn);
-} edge_lb_conns6 SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EDGE_LB_CT6_DEFAULT / EDGE_LB_CT_WAYS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct edge_lb_ct6_set);
+} edge_lb_ct6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

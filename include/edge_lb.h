@@ -9,8 +9,10 @@
  *                     update of the outer map, so a packet sees the old
  *                     table or the new one, never a mix
  *   edge_lb_backends  backend id -> address, health, generation
- *   edge_lb_conns4 / edge_lb_conns6  flow 5-tuple -> backend id +
- *                     generation (LRU); IPv4 keys are 16 bytes, not 40
+ *   edge_lb_ct4 / edge_lb_ct6  the connection tables: flow 5-tuple ->
+ *                     backend id + generation; per CPU, set-associative
+ *                     (EDGE_LB_CT_WAYS ways a set, LRU within the set), CPU
+ *                     c's sets at c * sets .. (c + 1) * sets - 1
  *   edge_lb_config    the flow-hash key and the knobs of lb:
  *   edge_lb_svc_stats / edge_lb_be_stats  per-CPU counters by id
  *   edge_lb_nexthop   backend id -> bpf_fib_lookup() result, per CPU,
@@ -24,8 +26,8 @@
 #define EDGE_MAP_LB_SERVICES  "edge_lb_services"
 #define EDGE_MAP_LB_TABLES    "edge_lb_tables"
 #define EDGE_MAP_LB_BACKENDS  "edge_lb_backends"
-#define EDGE_MAP_LB_CONNS4    "edge_lb_conns4"
-#define EDGE_MAP_LB_CONNS6    "edge_lb_conns6"
+#define EDGE_MAP_LB_CT4	      "edge_lb_ct4"
+#define EDGE_MAP_LB_CT6	      "edge_lb_ct6"
 #define EDGE_MAP_LB_CONFIG    "edge_lb_config"
 #define EDGE_MAP_LB_SVC_STATS "edge_lb_svc_stats"
 #define EDGE_MAP_LB_BE_STATS  "edge_lb_be_stats"
@@ -33,8 +35,11 @@
 
 #define EDGE_LB_MAX_SERVICES 256
 #define EDGE_LB_MAX_BACKENDS 4096	 /* ids 0..4095; 16 bits in a conntrack entry */
-#define EDGE_LB_CONNS	     1048576	 /* IPv4 conntrack entries (LRU, per-CPU lists) */
-#define EDGE_LB_CONNS6	     262144	 /* IPv6 conntrack entries */
+#define EDGE_LB_CT_WAYS	     4		 /* conntrack entries in a set */
+#define EDGE_LB_CT4_DEFAULT  262144	 /* IPv4 conntrack entries per CPU (lb.conntrack_size) */
+#define EDGE_LB_CT6_DEFAULT  65536	 /* IPv6 conntrack entries per CPU (lb.conntrack6_size) */
+#define EDGE_LB_CT_MAX	     16777216	 /* entries per CPU at most, either family */
+#define EDGE_LB_CT_MAX_CPUS  1024	 /* CPUs searched for a flow that moved CPU */
 #define EDGE_LB_NO_BACKEND   0xffffffffu /* a table slot with nobody (all drained/down) */
 
 struct edge_lb_svc_key {
@@ -97,9 +102,63 @@ struct edge_lb_conn {
 	__u16 backend; /* id */
 	__u16 gen;     /* the backend's gen when chosen: stale if it differs */
 	__u32 hash;    /* flow hash: varies the tunnel's outer source */
-	__u64 seen_ns; /* UDP: last packet (for ageing); TCP: when chosen */
+	__u64 seen_ns; /* last packet: UDP ageing, and the LRU within a set */
 };
 _Static_assert(sizeof(struct edge_lb_conn) == 16, "edge_lb_conn size");
+
+/*
+ * Connection table entries: the full key (so a lookup never returns
+ * another flow's backend) and the conn. proto 0: an empty way. An IPv4
+ * entry is 32 bytes, an IPv6 one a cache line; a set is EDGE_LB_CT_WAYS
+ * of them (128 and 256 bytes, cache-line aligned: the maps are mmapable
+ * arrays, whose values start on a page).
+ */
+struct edge_lb_ct4 {
+	struct edge_lb_flow_key4 key;
+	struct edge_lb_conn conn;
+};
+_Static_assert(sizeof(struct edge_lb_ct4) == 32, "edge_lb_ct4 size");
+
+struct edge_lb_ct6 {
+	struct edge_lb_flow_key key;
+	struct edge_lb_conn conn;
+	__u64 pad;
+};
+_Static_assert(sizeof(struct edge_lb_ct6) == 64, "edge_lb_ct6 size");
+
+struct edge_lb_ct4_set {
+	struct edge_lb_ct4 way[EDGE_LB_CT_WAYS];
+};
+
+struct edge_lb_ct6_set {
+	struct edge_lb_ct6 way[EDGE_LB_CT_WAYS];
+};
+
+/*
+ * The set of a flow within a CPU's part of the table: a keyed
+ * multiply-rotate hash of the key's little-endian 64-bit words (2 for
+ * IPv4, 5 for IPv6), n + 1 multiplies, then multiply-shift onto
+ * 0..sets-1 (any number of sets). Not SipHash: the established path
+ * computes no SipHash. Keyed (edge_lb_config.ct_k0/ct_k1, derived from
+ * the seed) so that nobody outside can aim flows at one set. Shared with
+ * userspace so tests can pick flows of one set (edge-testrun ctset).
+ */
+static inline __u32 edge_lb_ct_hash(const __u64 *w, int n, __u64 k0, __u64 k1)
+{
+	__u64 h = k0;
+	int i;
+
+	for (i = 0; i < 5 && i < n; i++) {
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+		h = h << 32 | h >> 32; /* the mixed high half feeds the next multiply */
+	}
+	return ((h ^ k1) * 0xff51afd7ed558ccdull) >> 32;
+}
+
+static inline __u32 edge_lb_ct_set(__u32 hash, __u32 sets)
+{
+	return (__u64)hash * sets >> 32;
+}
 
 /*
  * A cached route to a backend: a FIB lookup costs more than the rest of
@@ -134,8 +193,9 @@ struct edge_lb_config {
 	__be32 src6[4];	  /* outer source prefix, IPv6 */
 	__be32 src6_mask; /* host bits of src6[3], network order */
 	__u32 pad2;
+	__u64 ct_k0, ct_k1; /* key of the conntrack set hash (from k0, k1) */
 };
-_Static_assert(sizeof(struct edge_lb_config) == 72, "edge_lb_config size");
+_Static_assert(sizeof(struct edge_lb_config) == 88, "edge_lb_config size");
 
 /*
  * Counters per service (VIP, proto, port) and per backend; the same
@@ -150,14 +210,15 @@ _Static_assert(sizeof(struct edge_lb_config) == 72, "edge_lb_config size");
 	X(encap_failures) /* no route/neighbour, too big, no headroom: passed */  \
 	X(guard_limited)  /* new flows not remembered: new-flow rate exceeded */  \
 	X(rehashed)	  /* entry pointed at a down or removed backend */        \
-	X(icmp_steered)	  /* ICMP errors sent to the quoted flow's backend */
+	X(icmp_steered)	  /* ICMP errors sent to the quoted flow's backend */      \
+	X(ct_evictions)	  /* inserts that evicted a live entry: table too small */
 
 struct edge_lb_counters {
 #define EDGE_X_FIELD(n) __u64 n;
 	EDGE_LB_COUNTERS(EDGE_X_FIELD)
 #undef EDGE_X_FIELD
 };
-#define EDGE_LB_NCOUNTERS 9
+#define EDGE_LB_NCOUNTERS 10
 _Static_assert(sizeof(struct edge_lb_counters) == EDGE_LB_NCOUNTERS * 8, "edge_lb_counters size");
 
 #endif /* EDGE_LB_H_SHARED */

@@ -31,6 +31,7 @@
 
 #include <netinet/in.h>
 
+#include "edge_lb.h"
 #include "config.h"
 #include "geo_mmdb.h"
 #include "maglev.h"
@@ -209,10 +210,22 @@ static const char *const geo_keys[] = {"regions", "countries", "continents", "cs
 				      NULL};
 enum { GEO_REGIONS, GEO_COUNTRIES, GEO_CONTINENTS, GEO_CSV, GEO_MMDB, GEO__N };
 
-static const char *const lb_keys[] = {"seed",	    "udp_timeout", "new_flow_rate", "fragments",
-				     "ip_options", "source4",	   "source6",	    NULL};
-enum { LB_SEED, LB_UDP_TIMEOUT, LB_NEW_FLOW_RATE, LB_FRAGMENTS, LB_IP_OPTIONS, LB_SOURCE4,
-       LB_SOURCE6, LB__N };
+static const char *const lb_keys[] = {"seed",	       "udp_timeout",	   "new_flow_rate",
+				     "fragments",      "ip_options",	   "source4",
+				     "source6",	       "conntrack_size",   "conntrack6_size",
+				     NULL};
+enum {
+	LB_SEED,
+	LB_UDP_TIMEOUT,
+	LB_NEW_FLOW_RATE,
+	LB_FRAGMENTS,
+	LB_IP_OPTIONS,
+	LB_SOURCE4,
+	LB_SOURCE6,
+	LB_CONNTRACK_SIZE,
+	LB_CONNTRACK6_SIZE,
+	LB__N
+};
 
 static const char *const service_keys[] = {"vip",   "proto", "port",   "table_size", "backends",
 					   "name",  "check", "min_up", NULL};
@@ -2648,6 +2661,25 @@ static int get_source(struct parser *p, const yaml_node_t *node, const char *fie
 	return 0;
 }
 
+/* Conntrack entries per CPU: whole sets of EDGE_LB_CT_WAYS. */
+static int get_ct_size(struct parser *p, const yaml_node_t *node, const char *field, __u32 *out)
+{
+	unsigned long long n;
+	int ret;
+
+	if (!node)
+		return 0;
+	ret = get_uint(p, node, field, EDGE_LB_CT_WAYS, EDGE_LB_CT_MAX, &n);
+	if (ret)
+		return ret;
+	if (n % EDGE_LB_CT_WAYS)
+		return parse_err(p, node_line(node), field,
+				 "%llu is not a multiple of %d (entries come in sets of %d)", n,
+				 EDGE_LB_CT_WAYS, EDGE_LB_CT_WAYS);
+	*out = n;
+	return 0;
+}
+
 static int parse_lb(struct parser *p, const yaml_node_t *node, struct edge_config *cfg)
 {
 	struct edge_cfg_lb *lb = &cfg->lb;
@@ -2658,6 +2690,8 @@ static int parse_lb(struct parser *p, const yaml_node_t *node, struct edge_confi
 	int ret;
 
 	lb->udp_timeout = CFG_LB_UDP_TIMEOUT;
+	lb->ct4_size = EDGE_LB_CT4_DEFAULT;
+	lb->ct6_size = EDGE_LB_CT6_DEFAULT;
 	if (!node) {
 		ret = get_source(p, NULL, "lb.source4", AF_INET, CFG_LB_SOURCE4, lb->source4,
 				 &lb->source4_len);
@@ -2700,6 +2734,11 @@ static int parse_lb(struct parser *p, const yaml_node_t *node, struct edge_confi
 			return ret;
 		lb->new_flow_rate = n;
 	}
+	ret = get_ct_size(p, v[LB_CONNTRACK_SIZE], "lb.conntrack_size", &lb->ct4_size);
+	if (!ret)
+		ret = get_ct_size(p, v[LB_CONNTRACK6_SIZE], "lb.conntrack6_size", &lb->ct6_size);
+	if (ret)
+		return ret;
 	if (v[LB_FRAGMENTS]) {
 		ret = get_policy(p, v[LB_FRAGMENTS], "lb.fragments", &lb->fragments);
 		if (ret)

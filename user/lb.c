@@ -197,6 +197,9 @@ static int write_config(struct edge_dp *dp, const struct edge_lb_state *st,
 
 	c.k0 = st->k0;
 	c.k1 = st->k1;
+	/* The conntrack's set hash: its own key, not the secret flow-hash key. */
+	c.ct_k0 = edge_siphash24(st->k0, st->k1, "conntrack0", 10);
+	c.ct_k1 = edge_siphash24(st->k0, st->k1, "conntrack1", 10);
 	c.udp_timeout_ns = (__u64)lb->udp_timeout * 1000000000ull;
 	c.new_flow_ns = lb->new_flow_rate ? 1000000000ull / lb->new_flow_rate : 0;
 	c.frag_drop = lb->fragments == EDGE_CFG_LB_DROP;

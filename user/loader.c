@@ -19,6 +19,7 @@
 #include <xdp/libxdp.h>
 
 #include "edge.skel.h"
+#include "edge_lb.h"
 #include "dns_compile.h"
 #include "edge_table.h"
 #include "geo_dir.h"
@@ -131,6 +132,80 @@ static __u32 live_dns_gen(const struct edge_dp *dp)
 	return t.dns_gen & 1;
 }
 
+/*
+ * A pinned conntrack of another size or layout (lb.conntrack_size changed,
+ * an older version) cannot be reused: it is soft state, so unpin it and
+ * start with an empty one. Established flows then take the Maglev table
+ * (counted as non-SYN misses), which still agrees unless it changed.
+ */
+static void ct_unpin_other(const char *pin_path, const char *name, const struct bpf_map *map)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_path, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == bpf_map__type(map) &&
+	    info.value_size == bpf_map__value_size(map) &&
+	    info.max_entries == bpf_map__max_entries(map) && info.map_flags == bpf_map__map_flags(map)) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	if (unlink(path))
+		pr_warn("cannot remove %s: %s\n", path, strerror(errno));
+	else
+		pr_info("%s: new size or layout, starting with an empty conntrack\n", name);
+}
+
+/*
+ * The conntrack (bpf/lb_maps.h): lb.conntrack_size entries per CPU in sets
+ * of EDGE_LB_CT_WAYS, for every possible CPU.
+ */
+static int ct_size(struct edge_dp *dp, const struct edge_config *cfg, const char *pin_path,
+		   char *err, size_t errlen)
+{
+	__u32 s4 = (cfg->lb.ct4_size ? cfg->lb.ct4_size : EDGE_LB_CT4_DEFAULT) / EDGE_LB_CT_WAYS;
+	__u32 s6 = (cfg->lb.ct6_size ? cfg->lb.ct6_size : EDGE_LB_CT6_DEFAULT) / EDGE_LB_CT_WAYS;
+	int cpus = libbpf_num_possible_cpus(), ret;
+
+	if (cpus < 0) {
+		set_err(err, errlen, "cannot count the possible CPUs: %s", strerror(-cpus));
+		return cpus;
+	}
+	if (cpus > EDGE_LB_CT_MAX_CPUS) {
+		set_err(err, errlen, "%d possible CPUs: at most %d supported", cpus,
+			EDGE_LB_CT_MAX_CPUS);
+		return -E2BIG;
+	}
+	dp->skel->rodata->edge_lb_ct4_sets = s4;
+	dp->skel->rodata->edge_lb_ct6_sets = s6;
+	dp->skel->rodata->edge_lb_ct_cpus = cpus;
+	ret = bpf_map__set_max_entries(dp->skel->maps.edge_lb_ct4, s4 * cpus);
+	if (!ret)
+		ret = bpf_map__set_max_entries(dp->skel->maps.edge_lb_ct6, s6 * cpus);
+	if (ret) {
+		set_err(err, errlen, "conntrack size: %s", strerror(-ret));
+		return ret;
+	}
+	if (pin_path) {
+		char path[PATH_MAX];
+
+		/* The LRU hashes of versions before the set-associative table. */
+		snprintf(path, sizeof(path), "%s/edge_lb_conns4", pin_path);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/edge_lb_conns6", pin_path);
+		unlink(path);
+		ct_unpin_other(pin_path, EDGE_MAP_LB_CT4, dp->skel->maps.edge_lb_ct4);
+		ct_unpin_other(pin_path, EDGE_MAP_LB_CT6, dp->skel->maps.edge_lb_ct6);
+	}
+	return 0;
+}
+
 int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *pin_path,
 		 char *err, size_t errlen)
 {
@@ -163,6 +238,9 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 	}
 	dp->skel->rodata->cfg_dns_udp_size = cfg->dns_udp_size;
 	dp->skel->rodata->cfg_dns_out_of_zone = cfg->dns_out_of_zone;
+	ret = ct_size(dp, cfg, pin_path, err, errlen);
+	if (ret)
+		goto err_destroy;
 
 	if (pin_path) {
 		/* Shared maps are pinned; compatible pinned ones are reused. */

@@ -14,8 +14,8 @@
  *
  * It runs in a private network namespace (unshare) whose routing table
  * bpf_fib_lookup() reads: backends via a veth and a permanent neighbour.
- * Also printed: the conntrack map's memory per entry (the kernel's
- * memlock figure divided by max_entries).
+ * Also printed: the conntrack maps' memory per entry (the kernel's
+ * memlock figure divided by the entries).
  *
  * Second table, live frames (BPF_F_TEST_XDP_LIVE_FRAMES, ingress lbA, whose
  * routes lead back out of lbA): the XDP_TX of the reflector and of the load
@@ -494,12 +494,20 @@ int main(int argc, char **argv)
 		goto out;
 	printf("\ncounters checked: every SYN call added a new flow and an encap; every ACK "
 	       "call an encap\nwith no new flow, no miss and no insert (a conntrack hit).\n");
-	mem = map_memlock(bpf_map__fd(dp.skel->maps.edge_lb_conns4));
-	if (mem > 0)
-		printf("conntrack (IPv4): %lld bytes for %d entries = %.0f bytes per entry "
-		       "(key %zu + value %zu)\n\n",
-		       mem, EDGE_LB_CONNS, (double)mem / EDGE_LB_CONNS,
-		       sizeof(struct edge_lb_flow_key4), sizeof(struct edge_lb_conn));
+	for (k = 0; k < 2; k++) {
+		struct bpf_map *m = k ? dp.skel->maps.edge_lb_ct6 : dp.skel->maps.edge_lb_ct4;
+		long long n = (long long)bpf_map__max_entries(m) * EDGE_LB_CT_WAYS;
+		int cpus = libbpf_num_possible_cpus();
+
+		mem = map_memlock(bpf_map__fd(m));
+		if (mem > 0 && cpus > 0)
+			printf("conntrack (IPv%d): %lld bytes for %lld entries (%lld per CPU, %d "
+			       "CPUs) = %.0f bytes per entry (%zu-byte ways, %d a set)\n",
+			       k ? 6 : 4, mem, n, n / cpus, cpus, (double)mem / n,
+			       k ? sizeof(struct edge_lb_ct6) : sizeof(struct edge_lb_ct4),
+			       EDGE_LB_CT_WAYS);
+	}
+	printf("\n");
 	rc = 0;
 out:
 	edge_dp_close(&dp);

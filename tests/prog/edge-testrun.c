@@ -24,6 +24,9 @@
  *                  (region -1: no match)
  * EDGE_TESTRUN_GEO4_CHUNKS=N in the environment: the direct table gets at
  * most N chunks (the rest is left to the trie).
+ *   ctset HEX   -> the conntrack set of a flow key (struct edge_lb_flow_key4,
+ *                  16 bytes, or edge_lb_flow_key, 40): {"set":N,"sets":S}
+ *   cpu N       -> run the next frames on CPU N: {"ok":true}
  * Each run is one execution (repeat = 1) on the given frame; its delta
  * also has the load balancer's counters that moved, as "svcID.field"
  * and "beID.field", and the per-VIP ones (edge_vip_stats) as
@@ -32,6 +35,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +317,31 @@ static void geo4_cmd(struct edge_dp *dp, const char *arg)
 	       s.kind < 4 ? kinds[s.kind] : "?");
 }
 
+/* ctset: edge_lb_ct_hash() with the keys the daemon's sync wrote. */
+static void ct_set(struct edge_dp *dp, const char *hex)
+{
+	struct edge_lb_config c;
+	__u64 w[5] = {};
+	unsigned char *b = (unsigned char *)w;
+	__u32 zero = 0, sets;
+	size_t n = 0;
+
+	while (hex[0] && hex[1] && hex[0] != '\n' && n < sizeof(w)) {
+		if (hexval(hex[0]) < 0 || hexval(hex[1]) < 0)
+			break;
+		b[n++] = hexval(hex[0]) << 4 | hexval(hex[1]);
+		hex += 2;
+	}
+	if ((n != 16 && n != 40) ||
+	    bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.edge_lb_config), &zero, &c)) {
+		printf("{\"error\":\"usage: ctset HEX (a 16- or 40-byte flow key)\"}\n");
+		return;
+	}
+	sets = n == 16 ? dp->skel->rodata->edge_lb_ct4_sets : dp->skel->rodata->edge_lb_ct6_sets;
+	printf("{\"set\":%u,\"sets\":%u}\n",
+	       edge_lb_ct_set(edge_lb_ct_hash(w, n / 8, c.ct_k0, c.ct_k1), sets), sets);
+}
+
 int main(int argc, char **argv)
 {
 	static char line[2 * MAX_FRAME + 64];
@@ -423,6 +452,17 @@ int main(int argc, char **argv)
 			print_tables(&dp);
 		} else if (!strncmp(line, "geo4 ", 5)) {
 			geo4_cmd(&dp, line + 5);
+		} else if (!strncmp(line, "ctset ", 6)) {
+			ct_set(&dp, line + 6);
+		} else if (!strncmp(line, "cpu ", 4)) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(atoi(line + 4), &set);
+			if (sched_setaffinity(0, sizeof(set), &set))
+				printf("{\"error\":\"cpu: %s\"}\n", strerror(errno));
+			else
+				printf("{\"ok\":true}\n");
 		} else if (!strncmp(line, "stats", 5)) {
 			ret = edge_stats_read(edge_dp_stats_fd(&dp), &st);
 			if (!ret)

@@ -27,9 +27,10 @@ B4 = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
 B6 = ["2001:db8:100::1", "2001:db8:100::2", "2001:db8:100::3"]
 
 
-def services(b4=B4, drain=(), tsize=1009, extra=""):
+def services(b4=B4, drain=(), tsize=1009, extra="", b6=B6):
     be = "".join(f"      - {{address: {a}{', drain: true' if a in drain else ''}}}\n"
                  for a in b4)
+    be6 = ", ".join(f'{{address: "{a}"{", drain: true" if a in drain else ""}}}' for a in b6)
     return f"""
 interfaces: [{{name: lo}}]
 vips:
@@ -54,7 +55,7 @@ lb:
     proto: tcp
     port: 443
     table_size: 1009
-    backends: [{{address: "{B6[0]}"}}, {{address: "{B6[1]}"}}, {{address: "{B6[2]}"}}]
+    backends: [{be6}]
   - vip: 192.0.2.81
     proto: tcp
     port: 80
@@ -569,6 +570,217 @@ def lb_new_flow_guard_limits_inserts(t):
         eq(svc_delta(r, "lru_inserts"), 1, "credit refilled")
     finally:
         t.cmd("now 0")
+        t.cmd("reload " + t.cfg_path)
+
+
+# ------------------------------------------------- the conntrack's sets
+# A second instance with a small conntrack (16 sets per CPU) and flows
+# picked by their set (edge-testrun ctset): LRU within a set, the full key
+# compared, aged UDP entries replaced first, evictions counted.
+SMALL_CT = "  conntrack_size: 64\n  conntrack6_size: 64\n"
+
+
+def key4(sport, dport=80, proto=6, src="192.0.2.1", dst="192.0.2.80"):
+    return (socket.inet_aton(src) + socket.inet_aton(dst) +
+            struct.pack("!HHB3x", sport, dport, proto))
+
+
+def key6(sport, dport=443, proto=6, src="2001:db8:1::1", dst="2001:db8::80"):
+    return (socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst) +
+            struct.pack("!HHB3x", sport, dport, proto))
+
+
+def ct_set(t, key):
+    return t.cmd("ctset " + key.hex())["set"]
+
+
+def same_set(t, n, base, want=None, key=key4):
+    """n client ports from base whose flows share one set (want: that one)."""
+    by = {}
+    for sport in range(base, base + 5000):
+        got = by.setdefault(ct_set(t, key(sport)), [])
+        got.append(sport)
+        if len(got) == n and want in (None, ct_set(t, key(sport))):
+            return got
+    raise AssertionError(f"no {n} flows in one set")
+
+
+def small_ct():
+    t = TestRun(services(extra=SMALL_CT), wrap=WRAP)
+    eq(t.cmd("ctset " + key4(1).hex())["sets"], 16, "sets per CPU for 64 entries")
+    return t
+
+
+def ack4(sport, **kw):
+    return tcp4(sport=sport, flags=ACK, **kw)
+
+
+@test
+def lb_ct_lru_replaces_least_recently_used_in_a_set(t):
+    t2 = small_ct()
+    try:
+        a, b, c, d, e = same_set(t2, 5, 30000)
+        for i, sp in enumerate((a, b, c, d)):
+            t2.cmd(f"now {(1 + i) * 10**9}")
+            _, r = fwd(t2, tcp4(sport=sp))
+            eq(svc_delta(r, "lru_inserts"), 1, "insert into a free way")
+            eq(svc_delta(r, "ct_evictions"), 0, "no eviction while ways are free")
+        t2.cmd("now 5000000000")
+        _, r = fwd(t2, ack4(a))  # a hit: a becomes the most recently used
+        eq(svc_delta(r, "nonsyn_misses"), 0, "hit")
+        t2.cmd("now 6000000000")
+        _, r = fwd(t2, tcp4(sport=e))  # the set is full: b (least recent) goes
+        eq(svc_delta(r, "ct_evictions"), 1, "a live entry evicted")
+        eq(svc_delta(r, "lru_inserts"), 1, "e inserted")
+        for sp in (a, c, d, e):
+            _, r = fwd(t2, ack4(sp))
+            eq(svc_delta(r, "nonsyn_misses"), 0, f"port {sp} kept its entry")
+        _, r = fwd(t2, ack4(b))
+        eq(svc_delta(r, "nonsyn_misses"), 1, "the least recently used one was evicted")
+    finally:
+        t2.close()
+
+
+@test
+def lb_ct_rst_neither_inserts_nor_evicts(t):
+    t2 = small_ct()
+    try:
+        ports = same_set(t2, 5, 31000)
+        for sp in ports[:4]:
+            fwd(t2, tcp4(sport=sp))
+        _, r = fwd(t2, tcp4(sport=ports[4], flags=RST | ACK))
+        eq(svc_delta(r, "lru_inserts"), 0, "RST inserted")
+        eq(svc_delta(r, "ct_evictions"), 0, "RST evicted")
+        for sp in ports[:4]:
+            _, r = fwd(t2, ack4(sp))
+            eq(svc_delta(r, "nonsyn_misses"), 0, f"port {sp} lost its entry to a RST")
+    finally:
+        t2.close()
+
+
+def full_key_compare(t2, key, frame, base):
+    """Four flows of one set with not all the same backend; then every
+    backend drained and a new one added: a new choice would be the new one,
+    so each ACK must bring back its own flow's backend (a compare that
+    mixed up ways would give another flow's). A SYN then re-hashes in its
+    own way: no eviction, and the others keep theirs."""
+    for start in range(base, base + 20000, 2000):
+        ports = same_set(t2, 4, start, key=key)
+        before = [backend_of(t2, frame(sp, SYN)) for sp in ports]
+        if len(set(before)) > 1:
+            break
+    else:
+        raise AssertionError("no set of four flows with two backends")
+    new = "198.51.100.4" if key is key4 else "2001:db8:100::4"
+    t2.cmd("reload " + write_cfg(t2, "drained.yaml", services(
+        b4=B4 + ["198.51.100.4"], b6=B6 + ["2001:db8:100::4"], drain=B4 + B6, extra=SMALL_CT)))
+    try:
+        eq(backend_of(t2, frame(base - 1, SYN)), new, "a new flow takes the new backend")
+        for sp, b in zip(ports, before):
+            tun, r = fwd(t2, frame(sp, ACK))
+            eq(tun.dst, b, f"port {sp}: its own backend")
+            eq(svc_delta(r, "nonsyn_misses"), 0, "a hit")
+        _, r = fwd(t2, frame(ports[0], SYN))
+        eq(Tunnel(r).dst, new, "a SYN re-hashes")
+        eq(svc_delta(r, "ct_evictions"), 0, "the SYN took its own way")
+        eq(backend_of(t2, frame(ports[0], ACK)), new, "the entry follows the SYN")
+        for sp, b in zip(ports[1:], before[1:]):
+            eq(backend_of(t2, frame(sp, ACK)), b, f"port {sp} kept its backend")
+    finally:
+        t2.cmd("reload " + t2.cfg_path)
+
+
+@test
+def lb_ct_full_key_compared_within_a_set_v4(t):
+    t2 = small_ct()
+    try:
+        full_key_compare(t2, key4, lambda sp, fl: tcp4(sport=sp, flags=fl), 32000)
+    finally:
+        t2.close()
+
+
+@test
+def lb_ct_full_key_compared_within_a_set_v6(t):
+    t2 = small_ct()
+    try:
+        full_key_compare(t2, key6, lambda sp, fl: tcp6(sport=sp, flags=fl), 33000)
+    finally:
+        t2.close()
+
+
+@test
+def lb_ct_aged_udp_entry_replaced_before_lru(t):
+    t2 = small_ct()
+    try:
+        u = 34000
+        want = ct_set(t2, key4(u, dport=9999, proto=17))
+        a, b, c, d = same_set(t2, 4, 34100, want=want)
+        udp = udp4_frame(b"x", dst="192.0.2.80", sport=u, dport=9999)
+        for i, sp in enumerate((a, b, c)):
+            t2.cmd(f"now {(1 + i) * 10**9}")
+            fwd(t2, tcp4(sport=sp))
+        t2.cmd("now 4000000000")
+        _, r = fwd(t2, udp)  # the most recent entry of the set
+        eq(svc_delta(r, "new_flows"), 1, "UDP new flow")
+        t2.cmd("now 40000000000")  # 36 s later: the UDP entry has aged out
+        _, r = fwd(t2, tcp4(sport=d))
+        eq(svc_delta(r, "ct_evictions"), 0, "an aged-out entry is no eviction")
+        for sp in (a, b, c):
+            _, r = fwd(t2, ack4(sp))
+            eq(svc_delta(r, "nonsyn_misses"), 0, f"port {sp}: the aged UDP entry went first")
+        _, r = fwd(t2, udp)
+        eq(svc_delta(r, "new_flows"), 1, "the UDP flow is new again")
+    finally:
+        t2.cmd("now 0")
+        t2.close()
+
+
+@test
+def lb_ct_removed_backend_entries_are_stale(t):
+    fl = flows(200, base=35000)
+    before = [backend_of(t, f) for f in fl]
+    gone = B4[0]
+    t.cmd("reload " + write_cfg(t, "minus.yaml", services(b4=B4[1:] + ["198.51.100.5"])))
+    try:
+        stale = 0
+        for f, b in zip(fl, before):
+            tun, r = fwd(t, f[:47] + bytes([ACK]) + f[48:])
+            if b == gone:
+                assert tun.dst != gone, "an entry of a removed backend was used"
+                stale += svc_delta(r, "rehashed")
+            else:
+                eq(tun.dst, b, "a flow of a kept backend moved")
+        eq(stale, before.count(gone), "every flow of the removed backend re-hashed")
+    finally:
+        t.cmd("reload " + t.cfg_path)
+
+
+@test
+def lb_ct_flow_that_moved_cpu_keeps_its_backend(t):
+    if os.cpu_count() < 2:
+        print("skip lb_ct_flow_that_moved_cpu_keeps_its_backend: one CPU")
+        return
+    fl = flows(40, base=36000)
+    t.cmd("cpu 1")
+    try:
+        before = [backend_of(t, f) for f in fl]
+    finally:
+        t.cmd("cpu 0")
+    # Every old backend drained, a new one: the table would say the new one.
+    t.cmd("reload " + write_cfg(t, "moved.yaml", services(b4=B4 + ["198.51.100.4"], drain=B4)))
+    try:
+        for i, (f, b) in enumerate(zip(fl, before)):
+            if i % 2:  # an ICMP error first: it never inserts
+                tun, r = fwd(t, icmp4_frag_needed(socket.inet_ntoa(f[26:30]), 36000 + i))
+                eq(tun.dst, b, "ICMP error steered by the other CPU's entry")
+                eq(svc_delta(r, "lru_inserts"), 0, "ICMP never inserts")
+            tun, r = fwd(t, f[:47] + bytes([ACK]) + f[48:])
+            eq(tun.dst, b, "an ACK on another CPU: the flow's backend")
+            eq(svc_delta(r, "nonsyn_misses"), 0, "found on the other CPU: no miss")
+            eq(svc_delta(r, "lru_inserts"), 1, "copied to this CPU")
+            _, r = fwd(t, f[:47] + bytes([ACK]) + f[48:])
+            eq(svc_delta(r, "lru_inserts"), 0, "then a hit here")
+    finally:
         t.cmd("reload " + t.cfg_path)
 
 
