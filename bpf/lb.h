@@ -464,28 +464,43 @@ static __always_inline void lb_ct_write(const struct lb_ct_set *s, int way, cons
 /*
  * A flow this CPU has no entry for may have one on another CPU: RSS moved
  * it (a changed indirection table, an IRQ moved), veth ran its XDP on the
- * sending CPU, an ICMP error hashed to another queue. Search the same set
- * of every other CPU's part: 1 + the CPU that has it, or 0. Only for TCP
- * non-SYN misses and ICMP errors (rare), never per packet. A global
- * function: verified once, whatever the number of CPUs; few locals, as its
- * frame adds to edge_xdp()'s and edge_lb_flow()'s (512 bytes in all).
+ * sending CPU, an ICMP error hashed to another queue. lb_ct_moved()
+ * searches the same set of every other CPU's part: 1 + the CPU that has
+ * it, or 0. Only for TCP non-SYN misses and ICMP errors (rare), never per
+ * packet. bpf_loop() (5.17): the verifier checks the callback once, not
+ * once per CPU as it would a loop (with 1024 CPUs that passed its 1M
+ * instruction limit). The callback's frame adds to edge_xdp()'s and
+ * edge_lb_flow()'s (512 bytes in all): it keeps few locals.
  */
-__noinline int lb_ct_moved(const union lb_key *k, __u32 slot, __u32 self, int v6)
-{
-	struct lb_ct_set s;
-	__u32 i;
+struct lb_ct_search {
+	const union lb_key *k;
+	__u32 slot;
+	__u32 self;
+	__u32 v6;
+	__u32 found; /* 1 + the CPU */
+};
 
-	if (!k)
+static long lb_ct_moved_cb(__u64 i, void *arg)
+{
+	struct lb_ct_search *q = arg;
+	struct lb_ct_set s;
+
+	if (i == q->self)
 		return 0;
-#pragma clang loop unroll(disable)
-	for (i = 0; i < EDGE_LB_CT_MAX_CPUS && i < edge_lb_ct_cpus; i++) {
-		if (i == self)
-			continue;
-		lb_ct_get(&s, i, slot, v6);
-		if (lb_ct_find(&s, k, v6))
-			return 1 + i;
-	}
-	return 0;
+	lb_ct_get(&s, i, q->slot, q->v6);
+	if (!lb_ct_find(&s, q->k, q->v6))
+		return 0;
+	q->found = 1 + i;
+	return 1;
+}
+
+static __always_inline int lb_ct_moved(const union lb_key *k, __u32 slot, __u32 self, int v6)
+{
+	struct lb_ct_search q = {.k = k, .slot = slot, .self = self, .v6 = v6};
+	__u32 cpus = edge_lb_ct_cpus;
+
+	bpf_loop(cpus < EDGE_LB_CT_MAX_CPUS ? cpus : EDGE_LB_CT_MAX_CPUS, lb_ct_moved_cb, &q, 0);
+	return q.found;
 }
 
 /*

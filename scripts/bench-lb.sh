@@ -15,10 +15,11 @@
 #       packets), every path in every round, rounds alternating:
 #         reflector  1000 distinct UDP flows, reflected (XDP_TX)
 #         lb_SYN     every packet a new 5-tuple (hash, Maglev table,
-#                    conntrack insert), encapsulated: 300,000 of them into
-#                    an empty conntrack
+#                    conntrack insert), encapsulated: 300,000 of them,
+#                    starting from an empty conntrack
 #         lb_SYNfull the same into a full conntrack (every insert evicts
-#                    the least recently used entry: a SYN flood)
+#                    the least recently used entry of its set: a SYN flood;
+#                    proved by ct_evictions growing by run_cnt)
 #         lb_ACK     1000 established flows (their SYNs sent first),
 #                    every packet a conntrack hit, encapsulated
 #       The edge routes the backends (203.0.113.0/24) back out of its veth,
@@ -85,6 +86,7 @@ EOC
 echo "# (b): real traffic over veth (native XDP frames), $ROUNDS rounds of ${SECS} s per path" \
 	"saturating the edge core, NAPI on CPU $SRV_CPU, generator on CPU $GEN_CPU"
 SYN_BASE=1000	# flows 0..999 are the ACK run's
+CT_PER_CPU=262144	# lb.conntrack_size, the default (EDGE_LB_CT4_DEFAULT)
 SYN_PROOFS="new_flows lru_inserts packets"
 # syn_run LABEL PROOFS DNS_BLAST_ARG...: new flows from SYN_BASE on.
 syn_run()
@@ -125,7 +127,7 @@ set_stop()
 # conntrack; the SYN stages that insert (10, 0) add 200,000 flows each.
 if [ -n "${ABLATE:-}" ]; then
 	for _ in $(seq "$ROUNDS"); do
-		rm -f "$PIN/edge_lb_conns4" "$PIN/edge_lb_conns6"
+		rm -f "$PIN/edge_lb_ct4" "$PIN/edge_lb_ct6"
 		start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
 		napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
 		for n in 7 8 9 10 0; do
@@ -152,20 +154,20 @@ for _ in $(seq "$ROUNDS"); do
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
 
 	# A new, empty conntrack (the pinned one would outlive the restart).
-	rm -f "$PIN/edge_lb_conns4" "$PIN/edge_lb_conns6"
+	rm -f "$PIN/edge_lb_ct4" "$PIN/edge_lb_ct6"
 	start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
-	# 300,000 new flows: the CPU's share of the LRU (1M / CPUs) has room.
 	syn_run lb_SYN "$SYN_PROOFS" -n 300000 || exit 1
-	# Not timed: 2 s of new flows fill the conntrack; from then on every
-	# insert evicts, as in a SYN flood.
+	# Not timed: 2 s of new flows fill the conntrack (the NAPI CPU's part:
+	# lb.conntrack_size entries in sets of 4; hashing leaves some ways free
+	# until several times that many have come); from then on every insert
+	# evicts, as in a SYN flood: lb_SYNfull proves it by ct_evictions.
 	syn_run fill - -t 2 || exit 1
 	read -r _ _ r0 _ r1 _ <<<"$(tail -n1 "$RESULTS")"
 	sed -i '$d' "$RESULTS"
-	# Each CPU's LRU list holds 1M / CPUs entries (BPF_F_NO_COMMON_LRU).
-	[ $((r1 - r0)) -ge $((1048576 / $(getconf _NPROCESSORS_CONF))) ] ||
-		echo "warning: only $((r1 - r0)) new flows filled the conntrack: not full" >&2
-	syn_run lb_SYNfull "$SYN_PROOFS" || exit 1
+	[ $((r1 - r0)) -ge $((4 * CT_PER_CPU)) ] ||
+		echo "warning: only $((r1 - r0)) new flows to fill the conntrack: not full" >&2
+	syn_run lb_SYNfull "$SYN_PROOFS ct_evictions" || exit 1
 	# The ACK flows' SYNs (twice over, paced: none lost on the veth ring).
 	in_ns "$NS_C" "$BUILD/dns_blast" -i "$IF_C" -d "$MAC_S" -k syn -x -n 2000 -P >/dev/null || exit 1
 	sleep 0.2

@@ -434,6 +434,19 @@ int main(int argc, char **argv)
 		rounds = 5;
 	edge_log_set_level(EDGE_LOG_WARN);
 	edge_log_hook_libs();
+	/*
+	 * One CPU, as a NIC queue's flows: the conntrack is per CPU, and an
+	 * ACK run on another CPU than its SYN would copy the entry over.
+	 */
+	{
+		cpu_set_t one;
+		int cpu = sched_getcpu();
+
+		CPU_ZERO(&one);
+		CPU_SET(cpu < 0 ? 0 : cpu, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			perror("sched_setaffinity");
+	}
 	if (unshare(CLONE_NEWNET)) {
 		perror("unshare(CLONE_NEWNET)");
 		return 1;

@@ -88,7 +88,13 @@ test_lb_counters_readable_by_anyedgectl_and_bpftool()
 		fail "bad JSON: $out" || return
 	need bpftool || return
 	out=$(bpftool map dump pinned "$PIN/edge_lb_svc_stats" 2>&1 | head -40)
-	grep -q '"new_flows"' <<<"$out" || fail "bpftool shows no named fields: $out"
+	grep -q '"new_flows"' <<<"$out" || fail "bpftool shows no named fields: $out" || return
+	grep -q '"ct_evictions"' <<<"$out" || fail "no ct_evictions counter: $out" || return
+	# The conntrack: set 0 of CPU 0, its ways named (key, conn).
+	out=$(bpftool -j map lookup pinned "$PIN/edge_lb_ct4" key 0 0 0 0 2>&1)
+	$PY -c 'import json,sys; w=json.loads(sys.argv[1])["formatted"]["value"]["way"]
+assert len(w) == 4 and "backend" in w[0]["conn"] and "sport" in w[0]["key"]' "$out" ||
+		fail "bpftool shows no conntrack ways: $out"
 }
 
 # Long-lived connections: one ping a 0.2 s; each logs the backend per reply.

@@ -76,7 +76,7 @@ static const char *const keys[] = {
 	"ns", "records", "mname", "rname", "serial", "refresh", "retry", "expire", "minimum",
 	"policy", "values", "default", "weights", "regions", "countries", "continents", "csv",
 	"mmdb", "seed", "udp_timeout", "new_flow_rate", "fragments", "ip_options", "source4",
-	"source6", "vip", "proto", "table_size", "backends", "weight", "<<", "? [a]", "\"\"",
+	"source6", "conntrack_size", "conntrack6_size", "vip", "proto", "table_size", "backends", "weight", "<<", "? [a]", "\"\"",
 };
 
 /* Text put in at a random place: structure, encoding and YAML-feature junk. */

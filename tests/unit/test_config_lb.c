@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "edge_lb.h"
 #include "unit.h"
 
 #define ERR_LEN 512
@@ -232,6 +233,31 @@ TEST(config_lb_policies_and_sources_checked)
 	LB_ERR("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\nlb:\n"
 	       "  udp_timeout: 0\n",
 	       "t.yaml:4: lb.udp_timeout: ", "'0' is not an integer in 1..86400");
+	LB_ERR("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\nlb:\n"
+	       "  conntrack_size: 1002\n",
+	       "t.yaml:4: lb.conntrack_size: ", "1002 is not a multiple of 4");
+	LB_ERR("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\nlb:\n"
+	       "  conntrack6_size: 2\n",
+	       "t.yaml:4: lb.conntrack6_size: ", "'2' is not an integer in 4..16777216");
+}
+
+TEST(config_lb_conntrack_sizes)
+{
+	struct edge_config cfg;
+	char err[ERR_LEN];
+
+	if (lb_parse("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\n", &cfg, err))
+		FAIL("unexpected error: %s", err);
+	ASSERT_EQ(cfg.lb.ct4_size, EDGE_LB_CT4_DEFAULT);
+	ASSERT_EQ(cfg.lb.ct6_size, EDGE_LB_CT6_DEFAULT);
+	edge_config_free(&cfg);
+	if (lb_parse("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\nlb:\n"
+		     "  conntrack_size: 1000\n  conntrack6_size: 4\n",
+		     &cfg, err))
+		FAIL("unexpected error: %s", err);
+	ASSERT_EQ(cfg.lb.ct4_size, 1000);
+	ASSERT_EQ(cfg.lb.ct6_size, 4);
+	edge_config_free(&cfg);
 }
 
 TEST(config_lb_example_file_loads)
