@@ -99,6 +99,7 @@ struct edge_dnshdr {
 /* What the reply needs to know about the query. */
 struct edge_dns_query {
 	__u64 qsum;		/* raw checksum of the question section */
+	__u64 name_key;		/* the name's key in edge_dns_name_index (dns_wire.h) */
 	__u32 name_len;		/* wire length of the question name */
 	__u32 msg_len;		/* DNS message length of the query */
 	__u16 qtype;
@@ -154,7 +155,9 @@ static __always_inline void dns_store8(__u8 *dst, __u64 w)
  * include/dns_wire.h) into scr->hash[] with its start in scr->lab_off[]
  * (the label count scr->n_labels goes through map memory like the cursor:
  * a counter in a register would make every iteration a distinct verifier
- * state), and add the bytes as sent (the reply echoes them) to *sum.
+ * state), fold each finished label's hash into the name's index key
+ * (query->name_key), and add the bytes as sent (the reply echoes them) to
+ * *sum.
  * A chunk is one load: a label's next (up to) 8 bytes, the length byte
  * first; near the end of the message the last 8 bytes, shifted down.
  * Returns the wire length (including the root label) or -1. A global
@@ -165,7 +168,7 @@ static __always_inline void dns_store8(__u8 *dst, __u64 w)
 __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 				  struct edge_dns_query *query)
 {
-	__u64 h = EDGE_DNS_LABEL_HASH_INIT, w, x, s = 0;
+	__u64 h = EDGE_DNS_LABEL_HASH_INIT, key = EDGE_DNS_KEY_INIT, w, x, s = 0;
 	__u32 pos, rem, n, i, k, dpos, off, last, at, msg_len, sh;
 	const __u8 *ptr, *dns;
 	__s32 d;
@@ -219,6 +222,7 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 				barrier_var(at);
 				scr->name[at & 0xff] = 0;
 				query->qsum += s;
+				query->name_key = key;
 				return pos + 1;
 			}
 			if ((w & 0xff) > 63) /* a compression pointer or reserved type */
@@ -252,8 +256,10 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 		pos += n;
 		/* The last chunk's value stays: the label's hash. */
 		scr->hash[k] = h;
-		if (rem == n)
+		if (rem == n) {
 			scr->n_labels = k + 1;
+			key = edge_dns_mix(h, key);
+		}
 		scr->walk_pos = pos;
 		scr->walk_rem = rem - n;
 	}
@@ -909,10 +915,8 @@ __noinline int edge_dns_plan(struct xdp_md *ctx, struct edge_pkt *p, struct edge
 		return EDGE_CONTINUE;
 	}
 
-	dns_suffix_hashes(scr);
 	DNS_STAGE(7);
-	key = scr->n_labels ? scr->hash[0] : EDGE_DNS_ROOT_HASH;
-	nm = edge_dns_name_find(key);
+	nm = edge_dns_name_find(query->name_key);
 	if (nm && nm->name_len == query->name_len &&
 	    (query->name_len <= 24
 		     ? dns_name_eq_short(scr, nm->name, query->name_len)
@@ -951,6 +955,7 @@ __noinline int edge_dns_plan(struct xdp_md *ctx, struct edge_pkt *p, struct edge
 	 * suffix whose hash is a zone apex, verified once after the loop (a
 	 * hash collision there makes it out of zone, never a wrong zone).
 	 */
+	dns_suffix_hashes(scr);
 	z = NULL;
 	off = 0;
 	for (i = 1; i < EDGE_DNS_MAX_LABELS; i++) {

@@ -14,8 +14,17 @@
  *   H(label . rest) = edge_dns_mix(hash(label), H(rest))
  *
  * so the data path gets the hash of every suffix of the question (each
- * candidate zone apex) from one walk over the name. Map values keep the
- * full name and the data path compares it, so a collision never answers.
+ * candidate zone apex) from one walk over the name: the key of
+ * edge_dns_zones. Names (edge_dns_name_index) are keyed by the labels'
+ * hashes folded from the left instead,
+ *
+ *   K(no label) = EDGE_DNS_KEY_INIT
+ *   K(name . label) = edge_dns_mix(hash(label), K(name))
+ *
+ * which the walk finishes with its last label: an answered query needs no
+ * second pass over its labels (the suffix hashes are folded only when the
+ * name is not found). Map values keep the full name and the data path
+ * compares it, so a collision never answers.
  */
 #ifndef EDGE_DNS_WIRE_H
 #define EDGE_DNS_WIRE_H
@@ -25,6 +34,7 @@
 #define EDGE_DNS_LABEL_HASH_INIT 0xcbf29ce484222325ULL /* FNV-1a 64 offset basis */
 #define EDGE_DNS_LABEL_HASH_MUL 0x100000001b3ULL       /* FNV-1a 64 prime */
 #define EDGE_DNS_ROOT_HASH 0x6a09e667f3bcc909ULL
+#define EDGE_DNS_KEY_INIT 0xbb67ae8584caa73bULL
 
 /* FNV-1a step: one byte (the weighted policy's client prefix hash). */
 static inline __u64 edge_dns_label_step(__u64 h, __u8 c)

@@ -95,6 +95,21 @@ __u64 edge_dns_name_hash(const __u8 *wire, size_t len)
 	return h;
 }
 
+__u64 edge_dns_name_key(const __u8 *wire, size_t len)
+{
+	__u64 h = EDGE_DNS_KEY_INIT;
+	size_t pos = 0, l;
+
+	while (pos < len && wire[pos]) {
+		l = wire[pos];
+		if (pos + 1 + l > len)
+			break;
+		h = edge_dns_mix(edge_dns_label_hash(wire + pos), h);
+		pos += l + 1;
+	}
+	return h;
+}
+
 __u16 edge_csum_raw(const __u8 *data, size_t len)
 {
 	__u64 sum = 0;
@@ -448,7 +463,7 @@ static int name_entry(struct compiler *c, const __u8 *wire, size_t len, size_t z
 	struct edge_dns_compiled *out = c->out;
 	const struct edge_cfg_zone *zone = &c->cfg->zones[z];
 	struct edge_dns_name_entry *e;
-	__u64 key = edge_dns_name_hash(wire, len);
+	__u64 key = edge_dns_name_key(wire, len);
 	char a[EDGE_DNS_NAME_MAX + 1], b[EDGE_DNS_NAME_MAX + 1];
 	size_t s;
 

@@ -14,7 +14,7 @@
 #include "anyedge.h"
 #include "config.h"
 
-/* edge_dns_names: key = edge_dns_name_hash(val.name). */
+/* edge_dns_names: key = edge_dns_name_key(val.name) (edge_dns_name_index). */
 struct edge_dns_name_entry {
 	__u64 key;
 	struct edge_dns_name val;
@@ -84,6 +84,12 @@ int edge_dns_name_index(const struct edge_dns_name_entry *names, size_t n, __u32
  * label; A-Z are lowercased on the way, so any case gives the same key.
  */
 __u64 edge_dns_name_hash(const __u8 *wire, size_t len);
+
+/*
+ * The name index key of a name (include/dns_wire.h): the same label hashes
+ * folded from the left, as the data path's walk finishes it.
+ */
+__u64 edge_dns_name_key(const __u8 *wire, size_t len);
 
 /*
  * RFC 1071 one's complement sum of data (not complemented), folded to 16

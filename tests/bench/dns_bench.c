@@ -255,7 +255,7 @@ static const struct {
 	{4, "+ UDP/DNS header checks"},
 	{5, "+ name walk (lowercase, hash, csum)"},
 	{6, "+ qtype/class, OPT/ECS parse"},
-	{7, "+ suffix hashes"},
+	{7, "(nothing: suffix hashes on a miss only)"},
 	{8, "+ name lookup, compare (NX: miss)"},
 	{9, "+ static/policy/geo (NX: zone walk)"},
 	{10, "+ RRL check (off)"},

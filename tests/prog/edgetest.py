@@ -112,15 +112,20 @@ def _mix(label, rest):
     return x ^ (x >> 32)
 
 
-def name_hash(name):
-    """edge_dns_name_hash() of a text name ("www.example.com")."""
-    h = 0x6A09E667F3BCC909
-    for lab in reversed([x for x in name.rstrip(".").split(".") if x]):
-        b = bytes([len(lab)]) + lab.encode()
-        lh = 0xCBF29CE484222325
-        for i in range(0, len(b), 8):
-            lh = _chunk_step(lh, _lower8(int.from_bytes(b[i:i + 8].ljust(8, b"\0"), "little")))
-        h = _mix(lh, h)
+def _label_hash(lab):
+    b = bytes([len(lab)]) + lab.encode()
+    h = 0xCBF29CE484222325
+    for i in range(0, len(b), 8):
+        h = _chunk_step(h, _lower8(int.from_bytes(b[i:i + 8].ljust(8, b"\0"), "little")))
+    return h
+
+
+def name_key(name):
+    """edge_dns_name_key() of a text name ("www.example.com"): the key of
+    edge_dns_name_index, label hashes folded from the left."""
+    h = 0xBB67AE8584CAA73B
+    for lab in [x for x in name.rstrip(".").split(".") if x]:
+        h = _mix(_label_hash(lab), h)
     return h
 
 

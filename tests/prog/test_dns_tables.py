@@ -9,7 +9,7 @@ import os
 import dns.rcode
 
 from edgetest import (XDP_PASS, XDP_TX, Reply, TestRun, alt_bucket, answer_set, bucket, eq,
-                      main, name_hash, query, test, udp4_frame, udp6_frame, vip_hash)
+                      main, name_key, query, test, udp4_frame, udp6_frame, vip_hash)
 
 ZONE = """
     - name: example.com
@@ -22,11 +22,11 @@ ZONE = """
 def craft_names(count, bits, avoid=()):
     """count names under example.com whose hashes agree in their low bits
     (so they share a primary bucket in any table of up to 2^bits buckets)."""
-    want = name_hash("c0.example.com") & ((1 << bits) - 1)
+    want = name_key("c0.example.com") & ((1 << bits) - 1)
     out, i = [], 0
     while len(out) < count:
         n = f"c{i}.example.com"
-        if name_hash(n) & ((1 << bits) - 1) == want and n not in avoid:
+        if name_key(n) & ((1 << bits) - 1) == want and n not in avoid:
             out.append(n)
         i += 1
     return out
@@ -80,11 +80,11 @@ def setup():
 
 
 @test
-def tables_name_hashes_match_the_daemons(t):
+def tables_name_keyes_match_the_daemons(t):
     d = t.cmd("tables")
     have = {h for _, h, _ in d["names"]}
     for n in NAMED + ["x.example.com", "example.com"]:
-        assert f"{name_hash(n):016x}" in have, f"{n}: hash {name_hash(n):016x} not in the index"
+        assert f"{name_key(n):016x}" in have, f"{n}: hash {name_key(n):016x} not in the index"
 
 
 @test
@@ -92,12 +92,12 @@ def dns_names_sharing_a_bucket_found_in_their_alternate(t):
     d = t.cmd("tables")
     nb = d["name_buckets"]
     where = {int(h, 16): b for b, h, _ in d["names"]}
-    primary = bucket(name_hash(NAMED[0]), nb)
-    assert all(bucket(name_hash(n), nb) == primary for n in NAMED), "names not crafted to collide"
-    in_alt = [n for n in NAMED if where[name_hash(n)] != primary]
+    primary = bucket(name_key(NAMED[0]), nb)
+    assert all(bucket(name_key(n), nb) == primary for n in NAMED), "names not crafted to collide"
+    in_alt = [n for n in NAMED if where[name_key(n)] != primary]
     assert len(in_alt) >= 2, f"only {in_alt} outside their primary bucket {primary} of {nb}"
     for n in in_alt:
-        eq(where[name_hash(n)], alt_bucket(name_hash(n), primary, nb), f"{n}: bucket")
+        eq(where[name_key(n)], alt_bucket(name_key(n), primary, nb), f"{n}: bucket")
     for n in NAMED:
         r, rep = answer_of(t, n)
         eq(r.delta.get("reason_dns_answered"), 1, f"{n}: answered")
@@ -110,7 +110,7 @@ def dns_names_sharing_a_bucket_found_in_their_alternate(t):
 @test
 def dns_absent_name_with_full_primary_bucket_is_nxdomain(t):
     nb = t.cmd("tables")["name_buckets"]
-    eq(bucket(name_hash(ABSENT), nb), bucket(name_hash(NAMED[0]), nb), "crafted bucket")
+    eq(bucket(name_key(ABSENT), nb), bucket(name_key(NAMED[0]), nb), "crafted bucket")
     r, rep = answer_of(t, ABSENT)
     eq(r.delta.get("reason_dns_nxdomain"), 1, f"reason ({r.delta})")
     eq(rep.msg.rcode(), dns.rcode.NXDOMAIN, "rcode")

@@ -80,7 +80,7 @@ static void done(struct edge_config *cfg, struct edge_dns_compiled *out)
 static const struct edge_dns_name *find_name(const struct edge_dns_compiled *out, const void *wire,
 					     size_t len)
 {
-	__u64 key = edge_dns_name_hash(wire, len);
+	__u64 key = edge_dns_name_key(wire, len);
 	size_t i;
 
 	for (i = 0; i < out->n_names; i++)
@@ -203,10 +203,36 @@ TEST(dns_name_hash_matches_data_path_walk)
 			n++;
 	}
 	ASSERT_EQ(n, 6);
+	/* The index key: folded from the left as the labels end. */
+	h = EDGE_DNS_KEY_INIT;
+	for (k = 0; k < n; k++)
+		h = edge_dns_mix(labels[k], h);
+	ASSERT_EQ(h, edge_dns_name_key(name, sizeof(name)));
+	/* The zone key: from the root. */
 	h = EDGE_DNS_ROOT_HASH;
 	while (n--)
 		h = edge_dns_mix(labels[n], h);
 	ASSERT_EQ(h, edge_dns_name_hash(name, sizeof(name)));
+}
+
+TEST(dns_name_key_folds_from_the_left_ignores_case_keeps_boundaries)
+{
+	static const __u8 www[] = "wwwexamplecom", ex[] = "examplecom";
+
+	ASSERT_EQ(edge_dns_name_key(www, sizeof(www)),
+		  edge_dns_mix(label_hash(www + 12),
+			       edge_dns_mix(label_hash(www + 4),
+					    edge_dns_mix(label_hash(www), EDGE_DNS_KEY_INIT))));
+	ASSERT_EQ(edge_dns_name_key((const __u8 *)"", 1), EDGE_DNS_KEY_INIT);
+	ASSERT_NE(edge_dns_name_key(www, sizeof(www)), edge_dns_name_hash(www, sizeof(www)));
+	ASSERT_NE(edge_dns_name_key(www, sizeof(www)), edge_dns_name_key(ex, sizeof(ex)));
+	ASSERT_EQ(edge_dns_name_key((const __u8 *)"WwWExAmPlECOM", 17),
+		  edge_dns_name_key(www, sizeof(www)));
+	ASSERT_NE(edge_dns_name_key((const __u8 *)"abc", 6),
+		  edge_dns_name_key((const __u8 *)"abc", 6));
+	/* Label order matters (a fold, not a sum). */
+	ASSERT_NE(edge_dns_name_key((const __u8 *)"ab", 5),
+		  edge_dns_name_key((const __u8 *)"ba", 5));
 }
 
 TEST(csum_raw_is_byte_swapped_rfc1071_sum_odd_and_even)
@@ -784,7 +810,7 @@ TEST(dns_compile_every_name_found_through_its_index)
 		wire[0] = n;
 		memcpy(wire + 1 + n, "\7example\3com", 13);
 		at = index_find(out.name_index, out.n_name_buckets,
-				edge_dns_name_hash((const __u8 *)wire, n + 14));
+				edge_dns_name_key((const __u8 *)wire, n + 14));
 		ASSERT_EQ(at, -1);
 	}
 	done(&cfg, &out);
