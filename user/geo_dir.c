@@ -22,31 +22,30 @@
 #include "geo_dir.h"
 
 struct pfx {
+	__u64 key;  /* the sort key, see sort_key() */
 	__u32 addr; /* host order, host bits clear */
 	__u8 len;
 	struct edge_geo4_slot val;
 };
 
-/* Sort key: len <= 16 first by (len, addr); then per /16 (see the top). */
-static void sort_key(const struct pfx *p, __u32 k[4])
+/*
+ * Sort key: len <= 16 first by (len, addr); then per /16 (see the top):
+ * 17 bits of /16 block (0: a prefix of /16 or shorter), 9 bits of /24
+ * (0: a prefix of /24 or shorter), 6 of length, 32 of address.
+ */
+static __u64 sort_key(__u32 addr, __u32 len)
 {
-	k[0] = p->len <= 16 ? 0 : 1 + (p->addr >> 16);
-	k[1] = p->len <= 24 ? 0 : 1 + ((p->addr >> 8) & 0xff);
-	k[2] = p->len;
-	k[3] = p->addr;
+	__u64 b16 = len <= 16 ? 0 : 1 + (addr >> 16);
+	__u64 b24 = len <= 24 ? 0 : 1 + ((addr >> 8) & 0xff);
+
+	return b16 << 47 | b24 << 38 | (__u64)len << 32 | addr;
 }
 
 static int cmp_pfx(const void *a, const void *b)
 {
-	__u32 x[4], y[4];
-	int i;
+	const struct pfx *x = a, *y = b;
 
-	sort_key(a, x);
-	sort_key(b, y);
-	for (i = 0; i < 4; i++)
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
-	return 0;
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
 /* Slots [start, start + count) of a level get v. */
@@ -181,6 +180,7 @@ int edge_geo4_dir_build(const struct edge_geo4_entry *e, size_t n, size_t max_ch
 		a = ntohl(a);
 		p[m].addr = len ? a & ~(__u32)((1ull << (32 - len)) - 1) : 0;
 		p[m].len = len;
+		p[m].key = sort_key(p[m].addr, len);
 		/* The data path treats a region out of range as no match. */
 		if (e[i].val.region < EDGE_MAX_REGIONS)
 			p[m].val = (struct edge_geo4_slot){
@@ -191,6 +191,27 @@ int edge_geo4_dir_build(const struct edge_geo4_entry *e, size_t n, size_t max_ch
 		m++;
 	}
 	qsort(p, m, sizeof(*p), cmp_pfx);
+	/* One allocation: at most a chunk per /16 and per /24 with longer prefixes. */
+	for (i = 0, j = 0; i < m; i++) {
+		bool new16 = !i || p[i].key >> 47 != p[i - 1].key >> 47;
+
+		if (p[i].key >> 47 && new16)
+			j++;
+		if ((p[i].key >> 38 & 0x1ff) && (new16 || p[i].key >> 38 != p[i - 1].key >> 38))
+			j++;
+	}
+	out->cap = j < max_chunks ? j : max_chunks;
+	if (out->cap) {
+		struct edge_geo4_slot *s = realloc(
+			out->slots, (EDGE_GEO4_L1 + out->cap * EDGE_GEO4_CHUNK_SLOTS) * sizeof(*s));
+
+		if (!s) {
+			free(p);
+			edge_geo4_dir_free(out);
+			return -ENOMEM;
+		}
+		out->slots = s;
+	}
 	for (i = 0; i < m && p[i].len <= 16; i++)
 		paint(out->slots, p[i].addr >> 16, 1u << (16 - p[i].len), p[i].val);
 	for (; i < m; i = j) {
