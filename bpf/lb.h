@@ -800,8 +800,13 @@ __noinline int edge_lb_flow(struct xdp_md *ctx, struct edge_pkt *p)
 				/* Its packets come to this CPU now: an entry here. */
 				lb_ct_save(&ch, &t, &k, v6, c, now);
 				ch.ev |= LB_EV(lru_inserts);
-			} else {
-				/* Last seen: UDP ageing and the LRU (the line is in cache). */
+			} else if (ct->seen_ns != now) {
+				/*
+				 * Last seen: UDP ageing and the LRU. The line is in
+				 * cache and this CPU's alone; the clock is coarse
+				 * (a jiffy), so most packets of a busy flow skip
+				 * the store and leave the line clean.
+				 */
 				ct->seen_ns = now;
 			}
 			goto forward;
