@@ -28,6 +28,14 @@
 #       each grew by run_cnt; ACK: packets by run_cnt, and no new flow, no
 #       non-SYN miss, no insert.
 #
+#   (d) live frames through a generator stub (tests/bench/bench_lib.sh):
+#       the same paths, each program on a fresh frame every time in one
+#       live-frames test run on the edge's CPU (no ring, no NAPI wake-ups;
+#       CPU cost only), with a stub+drop row: the floor in every row.
+#       Its own conntrack: 100,000 SYNs into an empty one, 500,000 into a
+#       full one (2M untimed SYNs fill it first), 1000 ACKs of established
+#       flows. TAIL=0 skips it, TAIL=only skips (b).
+#
 #   [ROUNDS=3] [ONLY_VETH=1 (skip (a), (c))] [ABLATE=1 (see below)] \
 #     scripts/bench-lb.sh [SECONDS per run, default 1]
 #
@@ -147,7 +155,37 @@ if [ -n "${ABLATE:-}" ]; then
 	exit
 fi
 
+# tail_round: the (d) paths, on a new conntrack.
+tail_round()
+{
+	ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp || return 1
+	bench_tail reflector - -k udp || return 1
+	ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+	ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/xdp_drop.bpf.o" sec xdp || return 1
+	bench_tail stub+drop - -k udp || return 1
+	ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+
+	rm -f "$PIN/edge_lb_ct4" "$PIN/edge_lb_ct6"
+	start_daemon "$CONFIG" "$TMP/anyedged.log" || return 1
+	TAIL_N=100000 bench_tail lb_SYN "$SYN_PROOFS" -k syn -V "$SYN_BASE" || return 1
+	SYN_BASE=$((SYN_BASE + 100000))
+	TAIL_N=2000000 bench_tail fill - -k syn -V "$SYN_BASE" || return 1
+	sed -i '$d' "$RESULTS_T"
+	SYN_BASE=$((SYN_BASE + 2000000))
+	TAIL_N=500000 bench_tail lb_SYNfull "$SYN_PROOFS ct_evictions" -k syn -V "$SYN_BASE" ||
+		return 1
+	SYN_BASE=$((SYN_BASE + 500000))
+	TAIL_N=2000 bench_tail syns - -k syn || return 1
+	sed -i '$d' "$RESULTS_T"
+	bench_tail "lb_ACK" "packets !new_flows !nonsyn_misses !lru_inserts" -k ack || return 1
+	stop_daemon
+}
+
 for _ in $(seq "$ROUNDS"); do
+	if [ "${TAIL:-1}" != 0 ]; then
+		tail_round || exit 1
+	fi
+	[ "${TAIL:-1}" = only ] && continue
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp || exit 1
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
 	bench_measure reflector - -k udp -x || exit 1
@@ -175,4 +213,5 @@ for _ in $(seq "$ROUNDS"); do
 	stop_daemon
 done
 
-bench_report
+[ "${TAIL:-1}" = only ] || bench_report || exit 1
+[ "${TAIL:-1}" = 0 ] || bench_tail_report
