@@ -741,7 +741,9 @@ static int sync_names(struct edge_dp *dp, const struct edge_dns_compiled *c, cha
  * edge_geo4_dir: build the table of the IPv4 prefixes, write it into the
  * generation not in use through mmap (only the chunks in use: a real
  * database needs ~18,000), then flip edge_geo4_live[0].gen. A lookup reads
- * gen once, so it sees the old table or the new one. Called after
+ * gen once, so it sees the old table or the new one (a lookup takes
+ * nanoseconds; the generation written next was left a reload ago, and the
+ * flip's map update orders the writes before it). Called after
  * edge_geo4 holds the new prefixes: the slots that say "ask the trie" find
  * them there. A table equal to the live one (a reload that changed no
  * prefix) is not written again.
