@@ -27,6 +27,7 @@
 
 #include "anyedge.h"
 #include "dns_wire.h"
+#include "geo4.h"
 #include "csum.h"
 #include "maps.h"
 #include "parsing.h"
@@ -718,33 +719,10 @@ static __always_inline bool dns_client(struct xdp_md *ctx, struct edge_pkt *p,
  */
 static __always_inline struct edge_geo4_slot *dns_geo4_slot(__u32 a)
 {
-	struct edge_geo4_chunk *c;
 	struct edge_geo4_live *live;
-	struct edge_geo4_slot *s;
-	__u32 base, idx;
 
 	live = bpf_map_lookup_elem(&edge_geo4_live, &(__u32){0});
-	base = live && (live->gen & 1) ? EDGE_GEO4_GEN_CHUNKS : 0;
-	idx = base + (a >> 24);
-	c = bpf_map_lookup_elem(&edge_geo4_dir, &idx);
-	if (!c)
-		return NULL;
-	s = &c->slot[(a >> 16) & 0xff];
-	if (s->kind == EDGE_GEO4_CHUNK) {
-		idx = base + s->ref;
-		c = bpf_map_lookup_elem(&edge_geo4_dir, &idx);
-		if (!c)
-			return NULL;
-		s = &c->slot[(a >> 8) & 0xff];
-	}
-	if (s->kind == EDGE_GEO4_CHUNK) {
-		idx = base + s->ref;
-		c = bpf_map_lookup_elem(&edge_geo4_dir, &idx);
-		if (!c)
-			return NULL;
-		s = &c->slot[a & 0xff];
-	}
-	return s;
+	return geo4_dir_walk(&edge_geo4_dir, live && (live->gen & 1) ? EDGE_GEO4_GEN_CHUNKS : 0, a);
 }
 
 /* Region of the client, and the prefix length that decided it. */

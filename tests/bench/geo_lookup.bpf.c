@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "anyedge.h"
+#include "geo4.h"
 
 #define GEO_ADDRS	65536
 #define DIR24_L1_CHUNKS 65536 /* one element (256 /24 slots) per /16 */
@@ -55,29 +56,9 @@ __u64 geo_sum;
 
 static __always_inline __u32 dir16(__u32 a)
 {
-	struct edge_geo4_chunk *c;
-	struct edge_geo4_slot *s;
-	__u32 idx = a >> 24;
+	struct edge_geo4_slot *s = geo4_dir_walk(&geo_dir16, 0, a);
 
-	c = bpf_map_lookup_elem(&geo_dir16, &idx);
-	if (!c)
-		return 0;
-	s = &c->slot[(a >> 16) & 0xff];
-	if (s->kind == EDGE_GEO4_CHUNK) {
-		idx = s->ref;
-		c = bpf_map_lookup_elem(&geo_dir16, &idx);
-		if (!c)
-			return 0;
-		s = &c->slot[(a >> 8) & 0xff];
-	}
-	if (s->kind == EDGE_GEO4_CHUNK) {
-		idx = s->ref;
-		c = bpf_map_lookup_elem(&geo_dir16, &idx);
-		if (!c)
-			return 0;
-		s = &c->slot[a & 0xff];
-	}
-	return s->ref + s->prefix_len;
+	return s ? s->ref + s->prefix_len : 0;
 }
 
 static __always_inline __u32 dir24(__u32 a)
