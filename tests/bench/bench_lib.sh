@@ -103,6 +103,31 @@ bench_setup()
 	napi_pin "$IF_C" "$NS_C" "$GEN_CPU"
 }
 
+# counters_now PROOFS: each proof's counter now (bench_counter), as
+# NAME=VALUE words; PROOFS "-" for none.
+counters_now()
+{
+	local name
+
+	[ "$1" = - ] && return 0
+	for name in $1; do
+		printf '%s=%s ' "$name" "$(bench_counter "${name#!}")"
+	done
+}
+
+# counters_grown BEFORE AFTER (two counters_now): " NAME=GROWTH" words.
+counters_grown()
+{
+	local -a b a
+	local i
+
+	read -ra b <<<"$1"
+	read -ra a <<<"$2"
+	for i in "${!a[@]}"; do
+		printf ' %s=%s' "${a[i]%%=*}" $((${a[i]##*=} - ${b[i]##*=}))
+	done
+}
+
 # bench_measure LABEL PROOFS DNS_BLAST_ARG...: one run of dns_blast (-i, -t
 # and -d given here), one result line. PROOFS: counter names (see
 # bench_counter) whose growth must equal the program's run count (within
@@ -110,13 +135,10 @@ bench_setup()
 # one that must not grow; "-" for none.
 bench_measure()
 {
-	local label=$1 proofs=$2 name c0=() line out sent wall n0 n1 p0 p1 i=0 c
+	local label=$1 proofs=$2 c0 line out sent wall n0 n1 p0 p1
 
 	shift 2
-	[ "$proofs" = - ] && proofs=
-	for name in $proofs; do
-		c0+=("$(bench_counter "${name#!}")")
-	done
+	c0=$(counters_now "$proofs")
 	n0=$(napi_ns)
 	p0=$(prog_stats) || return 1
 	out=$(in_ns "$NS_C" taskset -c "$GEN_CPU" "$BUILD/dns_blast" -i "$IF_C" -t "$SECS" \
@@ -127,11 +149,7 @@ bench_measure()
 	sent=${out#sent }
 	wall=${sent#* in }
 	line="$label $p0 $p1 $n0 $n1 ${sent%% *} ${wall%% *}"
-	for name in $proofs; do
-		c=$(bench_counter "${name#!}")
-		line+=" $name=$((c - c0[i]))"
-		i=$((i + 1))
-	done
+	line+=$(counters_grown "$c0" "$(counters_now "$proofs")")
 	echo "$line" >>"$RESULTS"
 }
 
@@ -155,13 +173,10 @@ RESULTS_T=$TMP/results_tail
 # a caller may set for one run: TAIL_N=300000 bench_tail ...).
 bench_tail()
 {
-	local label=$1 proofs=$2 name c0=() out ns line i=0 c
+	local label=$1 proofs=$2 c0 out ns line
 
 	shift 2
-	[ "$proofs" = - ] && proofs=
-	for name in $proofs; do
-		c0+=("$(bench_counter "${name#!}")")
-	done
+	c0=$(counters_now "$proofs")
 	[ "${CLIENT_RX:-1}" = 0 ] || ip -n "$NS_C" link set dev "$IF_C" xdpdrv off
 	sysctl -qw kernel.bpf_stats_enabled=0
 	out=$(in_ns "$NS_S" taskset -c "$SRV_CPU" "$BUILD/dns_blast" -i "$IF_S" -d "$MAC_S" -x -T \
@@ -174,11 +189,7 @@ bench_tail()
 	fi
 	ns=${out##*, }
 	line="$label ${ns%% *} $TAIL_N"
-	for name in $proofs; do
-		c=$(bench_counter "${name#!}")
-		line+=" $name=$((c - c0[i]))"
-		i=$((i + 1))
-	done
+	line+=$(counters_grown "$c0" "$(counters_now "$proofs")")
 	echo "$line" >>"$RESULTS_T"
 }
 
