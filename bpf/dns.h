@@ -1265,6 +1265,7 @@ static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *
 {
 	struct edge_dns_query query = {};
 	struct edge_dns_plan plan = {};
+	struct edge_dns_rrl_config *rrl;
 	struct edge_scratch *scr;
 	__u32 zero = 0;
 	int r;
@@ -1282,12 +1283,16 @@ static __always_inline int edge_dns_answer(struct xdp_md *ctx, struct edge_pkt *
 	if (r != EDGE_CONTINUE)
 		return r;
 	DNS_STAGE(9);
-	switch (edge_dns_rrl_check(ctx, p)) {
-	case DNS_RRL_DROP:
-		return EDGE_R_dns_rrl_drop;
-	case DNS_RRL_SLIP:
-		plan.slip = 1;
-		break;
+	/* RRL off: not even the call (its config is read again inside). */
+	rrl = bpf_map_lookup_elem(&edge_dns_rrl_cfg, &zero);
+	if (rrl && rrl->interval_ns) {
+		switch (edge_dns_rrl_check(ctx, p)) {
+		case DNS_RRL_DROP:
+			return EDGE_R_dns_rrl_drop;
+		case DNS_RRL_SLIP:
+			plan.slip = 1;
+			break;
+		}
 	}
 	DNS_STAGE(10);
 	return edge_dns_build(ctx, p, scr, &query, &plan);
