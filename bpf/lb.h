@@ -286,8 +286,8 @@ static __always_inline int lb_conn_backend(struct lb_choice *ch, const struct ed
  * (lb.conntrack_size / conntrack6_size over EDGE_LB_CT_WAYS) and the
  * number of possible CPUs (the tables hold sets * cpus).
  */
-const volatile __u32 edge_lb_ct4_sets = EDGE_LB_CT4_DEFAULT / EDGE_LB_CT_WAYS;
-const volatile __u32 edge_lb_ct6_sets = EDGE_LB_CT6_DEFAULT / EDGE_LB_CT_WAYS;
+const volatile __u32 edge_lb_ct4_sets = EDGE_LB_CT4_MIN / EDGE_LB_CT_WAYS;
+const volatile __u32 edge_lb_ct6_sets = EDGE_LB_CT6_MIN / EDGE_LB_CT_WAYS;
 const volatile __u32 edge_lb_ct_cpus = 1;
 
 /*

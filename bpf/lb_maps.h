@@ -60,7 +60,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, EDGE_LB_CT4_DEFAULT / EDGE_LB_CT_WAYS);
+	__uint(max_entries, EDGE_LB_CT4_MIN / EDGE_LB_CT_WAYS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct edge_lb_ct4_set);
@@ -68,7 +68,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, EDGE_LB_CT6_DEFAULT / EDGE_LB_CT_WAYS);
+	__uint(max_entries, EDGE_LB_CT6_MIN / EDGE_LB_CT_WAYS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct edge_lb_ct6_set);

@@ -36,8 +36,25 @@
 #define EDGE_LB_MAX_SERVICES 256
 #define EDGE_LB_MAX_BACKENDS 4096	 /* ids 0..4095; 16 bits in a conntrack entry */
 #define EDGE_LB_CT_WAYS	     4		 /* conntrack entries in a set */
-#define EDGE_LB_CT4_DEFAULT  262144	 /* IPv4 conntrack entries per CPU (lb.conntrack_size) */
-#define EDGE_LB_CT6_DEFAULT  65536	 /* IPv6 conntrack entries per CPU (lb.conntrack6_size) */
+/*
+ * Conntrack entries per CPU when lb.conntrack_size / conntrack6_size are
+ * not set: a total shared out over the possible CPUs (each CPU has its own
+ * part of the table), and no fewer than a floor per CPU. So the default
+ * costs 16 + 8 MiB on a small host, not 12 MiB times the CPUs of a big
+ * one (with the floor: 1.5 MiB per CPU).
+ */
+#define EDGE_LB_CT4_TOTAL 524288
+#define EDGE_LB_CT6_TOTAL 131072
+#define EDGE_LB_CT4_MIN	  16384
+#define EDGE_LB_CT6_MIN	  4096
+
+static inline __u32 edge_lb_ct_auto(__u32 total, __u32 floor, __u32 cpus)
+{
+	__u32 n = cpus ? total / cpus : total;
+
+	n -= n % EDGE_LB_CT_WAYS;
+	return n < floor ? floor : n;
+}
 #define EDGE_LB_CT_MAX	     16777216	 /* entries per CPU at most, either family */
 #define EDGE_LB_CT_MAX_CPUS  1024	 /* CPUs searched for a flow that moved CPU */
 #define EDGE_LB_NO_BACKEND   0xffffffffu /* a table slot with nobody (all drained/down) */

@@ -94,7 +94,10 @@ EOC
 echo "# (b): real traffic over veth (native XDP frames), $ROUNDS rounds of ${SECS} s per path" \
 	"saturating the edge core, NAPI on CPU $SRV_CPU, generator on CPU $GEN_CPU"
 SYN_BASE=1000	# flows 0..999 are the ACK run's
-CT_PER_CPU=262144	# lb.conntrack_size, the default (EDGE_LB_CT4_DEFAULT)
+# lb.conntrack_size unset: 524288 (EDGE_LB_CT4_TOTAL) over the possible CPUs,
+# at least 16384 (include/edge_lb.h, edge_lb_ct_auto()).
+CT_PER_CPU=$((524288 / $(getconf _NPROCESSORS_CONF) / 4 * 4))
+[ "$CT_PER_CPU" -ge 16384 ] || CT_PER_CPU=16384
 SYN_PROOFS="new_flows lru_inserts packets"
 # syn_run LABEL PROOFS DNS_BLAST_ARG...: new flows from SYN_BASE on.
 syn_run()

@@ -2690,8 +2690,8 @@ static int parse_lb(struct parser *p, const yaml_node_t *node, struct edge_confi
 	int ret;
 
 	lb->udp_timeout = CFG_LB_UDP_TIMEOUT;
-	lb->ct4_size = EDGE_LB_CT4_DEFAULT;
-	lb->ct6_size = EDGE_LB_CT6_DEFAULT;
+	lb->ct4_size = 0; /* the loader's default: edge_lb_ct_auto() */
+	lb->ct6_size = 0;
 	if (!node) {
 		ret = get_source(p, NULL, "lb.source4", AF_INET, CFG_LB_SOURCE4, lb->source4,
 				 &lb->source4_len);

@@ -203,8 +203,9 @@ struct edge_cfg_lb {
 	bool seed_set;	    /* seed[] holds the configured key */
 	__u32 udp_timeout;  /* seconds, default 30 */
 	__u32 new_flow_rate; /* conntrack inserts per second per CPU; 0 = unlimited */
-	__u32 ct4_size;	    /* conntrack entries per CPU, IPv4 flows (restart to change) */
-	__u32 ct6_size;	    /* conntrack entries per CPU, IPv6 flows */
+	__u32 ct4_size;	    /* conntrack entries per CPU, IPv4 flows (restart to change);
+			     * 0: EDGE_LB_CT4_TOTAL over the CPUs (edge_lb_ct_auto) */
+	__u32 ct6_size;	    /* conntrack entries per CPU, IPv6 flows; 0: likewise */
 	__u8 fragments;	    /* enum edge_cfg_lb_policy, for fragments to a service VIP */
 	__u8 ip_options;    /* enum edge_cfg_lb_policy, for IPv4 options to a service VIP */
 	__u8 source4_len;   /* outer source prefix of IPv4 tunnels */

@@ -164,14 +164,14 @@ static void ct_unpin_other(const char *pin_path, const char *name, const struct 
 
 /*
  * The conntrack (bpf/lb_maps.h): lb.conntrack_size entries per CPU in sets
- * of EDGE_LB_CT_WAYS, for every possible CPU.
+ * of EDGE_LB_CT_WAYS (by default a total shared out: edge_lb_ct_auto()),
+ * for every possible CPU.
  */
 static int ct_size(struct edge_dp *dp, const struct edge_config *cfg, const char *pin_path,
 		   char *err, size_t errlen)
 {
-	__u32 s4 = (cfg->lb.ct4_size ? cfg->lb.ct4_size : EDGE_LB_CT4_DEFAULT) / EDGE_LB_CT_WAYS;
-	__u32 s6 = (cfg->lb.ct6_size ? cfg->lb.ct6_size : EDGE_LB_CT6_DEFAULT) / EDGE_LB_CT_WAYS;
 	int cpus = libbpf_num_possible_cpus(), ret;
+	__u32 s4, s6;
 
 	if (cpus < 0) {
 		set_err(err, errlen, "cannot count the possible CPUs: %s", strerror(-cpus));
@@ -182,6 +182,12 @@ static int ct_size(struct edge_dp *dp, const struct edge_config *cfg, const char
 			EDGE_LB_CT_MAX_CPUS);
 		return -E2BIG;
 	}
+	s4 = cfg->lb.ct4_size ? cfg->lb.ct4_size
+			      : edge_lb_ct_auto(EDGE_LB_CT4_TOTAL, EDGE_LB_CT4_MIN, cpus);
+	s6 = cfg->lb.ct6_size ? cfg->lb.ct6_size
+			      : edge_lb_ct_auto(EDGE_LB_CT6_TOTAL, EDGE_LB_CT6_MIN, cpus);
+	s4 /= EDGE_LB_CT_WAYS;
+	s6 /= EDGE_LB_CT_WAYS;
 	dp->skel->rodata->edge_lb_ct4_sets = s4;
 	dp->skel->rodata->edge_lb_ct6_sets = s6;
 	dp->skel->rodata->edge_lb_ct_cpus = cpus;

@@ -248,8 +248,8 @@ TEST(config_lb_conntrack_sizes)
 
 	if (lb_parse("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\n", &cfg, err))
 		FAIL("unexpected error: %s", err);
-	ASSERT_EQ(cfg.lb.ct4_size, EDGE_LB_CT4_DEFAULT);
-	ASSERT_EQ(cfg.lb.ct6_size, EDGE_LB_CT6_DEFAULT);
+	ASSERT_EQ(cfg.lb.ct4_size, 0); /* unset: the loader's share of the total */
+	ASSERT_EQ(cfg.lb.ct6_size, 0);
 	edge_config_free(&cfg);
 	if (lb_parse("interfaces: [{name: eth0}]\nvips: [{address: 192.0.2.1}]\nlb:\n"
 		     "  conntrack_size: 1000\n  conntrack6_size: 4\n",
@@ -258,6 +258,19 @@ TEST(config_lb_conntrack_sizes)
 	ASSERT_EQ(cfg.lb.ct4_size, 1000);
 	ASSERT_EQ(cfg.lb.ct6_size, 4);
 	edge_config_free(&cfg);
+}
+
+/* Unset sizes: a total shared out over the CPUs, whole sets, a floor per CPU. */
+TEST(lb_ct_auto_shares_the_total_with_a_floor)
+{
+	ASSERT_EQ(edge_lb_ct_auto(EDGE_LB_CT4_TOTAL, EDGE_LB_CT4_MIN, 1), EDGE_LB_CT4_TOTAL);
+	ASSERT_EQ(edge_lb_ct_auto(EDGE_LB_CT4_TOTAL, EDGE_LB_CT4_MIN, 2), EDGE_LB_CT4_TOTAL / 2);
+	ASSERT_EQ(edge_lb_ct_auto(EDGE_LB_CT4_TOTAL, EDGE_LB_CT4_MIN, 3), 174760);
+	ASSERT_EQ(edge_lb_ct_auto(EDGE_LB_CT4_TOTAL, EDGE_LB_CT4_MIN, 128), EDGE_LB_CT4_MIN);
+	ASSERT_EQ(edge_lb_ct_auto(EDGE_LB_CT6_TOTAL, EDGE_LB_CT6_MIN, 8), EDGE_LB_CT6_TOTAL / 8);
+	ASSERT_EQ(edge_lb_ct_auto(EDGE_LB_CT6_TOTAL, EDGE_LB_CT6_MIN, 64), EDGE_LB_CT6_MIN);
+	ASSERT_EQ(edge_lb_ct_auto(1000, 4, 0), 1000);
+	ASSERT_EQ(edge_lb_ct_auto(EDGE_LB_CT4_TOTAL, EDGE_LB_CT4_MIN, 7) % EDGE_LB_CT_WAYS, 0);
 }
 
 TEST(config_lb_example_file_loads)
