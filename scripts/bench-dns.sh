@@ -116,7 +116,7 @@ reload()
 # stage_run: the STAGES ablation (see the top), then the table.
 stage_run()
 {
-	local round st kind n=50 pin="/sys/fs/bpf/anyedge-$P-stage"
+	local st kind n=50 pin="/sys/fs/bpf/anyedge-$P-stage"
 
 	bg_ns "$NS_S" "$BUILD/dns_bench" -A "$IF_S" -P "$pin" -g "${GEO_EXTRA:-0}" \
 		>"$TMP/stages.log" 2>&1
@@ -125,7 +125,7 @@ stage_run()
 		n=$((n - 1))
 	done
 	grep -q attached "$TMP/stages.log" || { cat "$TMP/stages.log"; return 1; }
-	for round in $(seq "$ROUNDS"); do
+	for _ in $(seq "$ROUNDS"); do
 		ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
 		ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp ||
 			return 1
@@ -151,7 +151,7 @@ if [ -n "${STAGES:-}" ]; then
 fi
 # Rounds alternate the reflector and anyedge so drift (other load on the
 # machine) hits both alike; medians over the rounds.
-for round in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp || exit 1
 	napi_pin "$IF_S" "$NS_S" "$SRV_CPU" || exit 1
 	measure reflector a - || exit 1

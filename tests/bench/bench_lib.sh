@@ -153,6 +153,26 @@ bench_measure()
 	echo "$line" >>"$RESULTS"
 }
 
+# awk functions of both reports: median and min-max of a list of numbers.
+# shellcheck disable=SC2016 # awk code, not shell
+BENCH_AWK='
+function median(list,    v, n, i, j, t) {
+	n = split(list, v, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+	return v[int((n + 1) / 2)]
+}
+function span(list,    v, n, i, lo, hi) {
+	n = split(list, v, " ")
+	lo = hi = v[1]
+	for (i = 2; i <= n; i++) {
+		if (v[i] + 0 < lo + 0) lo = v[i]
+		if (v[i] + 0 > hi + 0) hi = v[i]
+	}
+	return sprintf("%.2f-%.2f", lo, hi)
+}
+'
+
 # Method (d), live frames through a generator stub: dns_blast -T runs in
 # the server namespace, on SRV_CPU, as one live-frames test run on the
 # server veth: blast.bpf.c writes a fresh frame and tail-calls the program
@@ -200,13 +220,7 @@ bench_tail_report()
 {
 	echo "# (d): live frames through a generator stub, fresh frames (TAIL_N=$TAIL_N per run" \
 		"unless set), on CPU $SRV_CPU"
-	awk '
-function median(list,    v, k, i, j, t) {
-	k = split(list, v, " ")
-	for (i = 2; i <= k; i++)
-		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-	return v[int((k + 1) / 2)]
-}
+	awk "$BENCH_AWK"'
 {
 	label = $1
 	pr[label] = ""
@@ -225,10 +239,8 @@ END {
 	rm = median(ns["reflector"])
 	for (i = 1; i <= np; i++) {
 		l = order[i]; m = median(ns[l])
-		k = split(r[l], rv, " "); lo = hi = rv[1]
-		for (j = 2; j <= k; j++) { if (rv[j] + 0 < lo + 0) lo = rv[j]; if (rv[j] + 0 > hi + 0) hi = rv[j] }
 		printf "%-10s %8.1f %6.2f %11s %s%s\n", l, m, (rm > 0 ? m / rm : 0),
-		       l == "reflector" ? "" : sprintf("%.2f-%.2f", lo, hi), pr[l], wrong[l]
+		       l == "reflector" ? "" : span(r[l]), pr[l], wrong[l]
 	}
 	exit bad
 }' "$RESULTS_T"
@@ -237,13 +249,7 @@ END {
 # bench_report: medians over the rounds, per path in the order first seen.
 bench_report()
 {
-	awk '
-function median(list,    v, n, i, j, t) {
-	n = split(list, v, " ")
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-	return v[int((n + 1) / 2)]
-}
+	awk "$BENCH_AWK"'
 {
 	label = $1; rt = $4 - $2; rc = $5 - $3; napi = $7 - $6; sent = $8
 	if (!(label in seen)) { order[++np] = label; seen[label] = 1; nk[label] = NF - 9 }
@@ -284,13 +290,7 @@ END {
 			pr = pr sprintf("%s%s +%d", k > 1 ? ", " : "", names[l SUBSEP k], got[l SUBSEP k])
 		if (pr == "")
 			pr = "-"
-		n = split(ratios[l], rv, " ")
-		lo = hi = rv[1]
-		for (k = 2; k <= n; k++) {
-			if (rv[k] + 0 < lo + 0) lo = rv[k]
-			if (rv[k] + 0 > hi + 0) hi = rv[k]
-		}
-		rg = i == 1 ? "" : sprintf("%.2f-%.2f", lo, hi)
+		rg = i == 1 ? "" : span(ratios[l])
 		printf "%-10s %9d %9d %8.0f %6.2f %8.0f %6.2f %11s %4.0f%%  %s%s\n", l, sents[l], pkts[l],
 		       p, p / rp, c, c / rcpu, rg, median(busys[l]), pr, wrong[l]
 	}
