@@ -32,6 +32,15 @@ SRV_CPU=1
 GEN_CPU=0
 [ "$(nproc)" -ge 2 ] || { SRV_CPU=0; GEN_CPU=0; }
 RESULTS=$TMP/results
+
+# One benchmark at a time on this machine: two would share the cores and
+# toggle kernel.bpf_stats_enabled under each other. The lock is held (fd 9)
+# until the script exits; BENCH_LOCK_WAIT seconds at most, then give up.
+exec 9>"${BENCH_LOCK:-/tmp/anyedge-bench.lock}"
+if ! flock -n 9; then
+	echo "bench: another benchmark runs; waiting (at most ${BENCH_LOCK_WAIT:-1800} s)" >&2
+	flock -w "${BENCH_LOCK_WAIT:-1800}" 9 || { echo "bench: lock not free, giving up" >&2; exit 1; }
+fi
 STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 
 bench_cleanup()
