@@ -147,6 +147,15 @@ static __always_inline void dns_store8(__u8 *dst, __u64 w)
 	asm volatile("*(u64 *)(%[dst] + 0) = %[w]" : : [dst] "r"(dst), [w] "r"(w) : "memory");
 }
 
+/* An 8-byte load from any byte offset (see dns_store8()). */
+static __always_inline __u64 dns_load8(const __u8 *src)
+{
+	__u64 w;
+
+	asm volatile("%[w] = *(u64 *)(%[src] + 0)" : [w] "=r"(w) : [src] "r"(src) : "memory");
+	return w;
+}
+
 /* Chunks of a name at most: 127 one-letter labels (2 bytes each) and the root. */
 #define DNS_NAME_CHUNKS 128
 
@@ -310,8 +319,8 @@ __noinline int edge_dns_name_eq(const struct edge_scratch *scr, __u32 off,
 		if (k >= words)
 			break;
 		/* Bounded offsets for the verifier; scr->name has 8 spare bytes. */
-		a = *(const __u64 *)&scr->name[(off + 8 * k) & 0xff];
-		b = *(const __u64 *)&want->b[(8 * k) & 0xf8];
+		a = dns_load8(&scr->name[(off + 8 * k) & 0xff]);
+		b = dns_load8(&want->b[(8 * k) & 0xf8]);
 		if (k == words - 1 && (len & 7)) {
 			mask = (1ULL << (8 * (len & 7))) - 1; /* little endian */
 			a &= mask;
@@ -339,30 +348,9 @@ static __always_inline bool dns_name_eq_short(const struct edge_scratch *scr, co
 	for (k = 0; k < 3; k++) {
 		v = (__s32)len - 8 * k; /* bytes of the name in word k */
 		m = v >= 8 ? ~0ULL : v <= 0 ? 0 : (1ULL << (8 * v)) - 1; /* little endian */
-		d |= (*(const __u64 *)&scr->name[8 * k] ^ *(const __u64 *)&want[8 * k]) & m;
+		d |= (dns_load8(&scr->name[8 * k]) ^ dns_load8(&want[8 * k])) & m;
 	}
 	return !d;
-}
-
-/*
- * Copy len (a constant) bytes at offset off of the frame into buf: straight
- * from the packet when they are in its linear part (no helper call), else
- * with bpf_xdp_load_bytes(). 0 or -errno.
- */
-static __always_inline int dns_pkt_read(struct xdp_md *ctx, __u32 off, void *buf, __u32 len)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	const __u8 *ptr;
-
-	if (off < 0x800) {
-		ptr = data + (off & 0x7ff); /* bounded for the verifier */
-		if ((void *)(ptr + len) <= data_end) {
-			__builtin_memcpy(buf, ptr, len);
-			return 0;
-		}
-	}
-	return bpf_xdp_load_bytes(ctx, off, buf, len);
 }
 
 /* Two bytes into the frame: straight when linear, else the helper. */
@@ -381,15 +369,6 @@ static __always_inline int dns_pkt_write2(struct xdp_md *ctx, __u32 off, const _
 		}
 	}
 	return bpf_xdp_store_bytes(ctx, off, (void *)b, 2);
-}
-
-/* An 8-byte load from any byte offset (see dns_store8()). */
-static __always_inline __u64 dns_load8(const __u8 *src)
-{
-	__u64 w;
-
-	asm volatile("%[w] = *(u64 *)(%[src] + 0)" : [w] "=r"(w) : [src] "r"(src) : "memory");
-	return w;
 }
 
 /* Map memory a global function may copy from (sized for the verifier by its type). */
@@ -446,6 +425,75 @@ helper:
 }
 
 /*
+ * edge_dns_copy() for len 8 to 32 (an answer of one or two A records, one
+ * AAAA), inline: at most four word stores and no call. 0, or -1 when the
+ * frame is not linear there (the caller then calls edge_dns_copy()).
+ */
+static __always_inline int dns_copy_short(struct xdp_md *ctx, __u32 off, const __u8 *src,
+					  __u32 len)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 tail = len - 8, k;
+	__u8 *dst;
+
+	if (off >= 0x800 || tail > 24)
+		return -1;
+	barrier_var(off); /* keeps the mask for the verifier */
+	dst = data + (off & 0x7ff);
+	barrier_var(tail);
+	tail &= 31;
+	if ((void *)(dst + tail + 8) > data_end)
+		return -1;
+#pragma unroll
+	for (k = 0; k < 3; k++) {
+		if (8 * k >= tail)
+			break;
+		if ((void *)(dst + 8 * k + 8) > data_end)
+			return -1;
+		dns_store8(dst + 8 * k, dns_load8(src + 8 * k));
+	}
+	dns_store8(dst + tail, dns_load8(src + tail));
+	return 0;
+}
+
+/*
+ * Our OPT record without options, as it lies in memory: the 8 bytes from
+ * its start (root owner, TYPE, CLASS = our UDP size, the extended RCODE,
+ * version 0, the DO flag); the 3 after them (the rest of the TTL and
+ * RDLENGTH) are zero. Same bytes as dns_opt_bytes() without ECS.
+ */
+static __always_inline __u64 dns_opt_word(const struct edge_dns_query *query,
+					  const struct edge_dns_plan *plan)
+{
+	__u64 b3 = cfg_dns_udp_size >> 8, b4 = cfg_dns_udp_size & 0xff;
+
+	return (__u64)DNS_TYPE_OPT << 16 | b3 << 24 | b4 << 32 | (__u64)plan->ext_rcode << 40 |
+	       (__u64)(query->opt_do ? (DNS_EDNS_DO >> 8) : 0) << 56;
+}
+
+/*
+ * The 11-byte OPT at frame offset off from its first word w: two
+ * overlapping stores. 0, or -1 when the frame is not linear there.
+ */
+static __always_inline int dns_put_opt(struct xdp_md *ctx, __u32 off, __u64 w)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *dst;
+
+	if (off >= 0x800)
+		return -1;
+	barrier_var(off);
+	dst = data + (off & 0x7ff);
+	if ((void *)(dst + DNS_OPT_LEN) > data_end)
+		return -1;
+	dns_store8(dst, w);
+	dns_store8(dst + DNS_OPT_LEN - 8, w >> 8 * (DNS_OPT_LEN - 8));
+	return 0;
+}
+
+/*
  * The n (1 to 8) bytes at frame offset off, in the low bytes of *w (zeros
  * above): one load of the 8 bytes that end where they end (the DNS header
  * is before them), shifted down. 0, or -1 when not in the linear part.
@@ -465,6 +513,53 @@ static __always_inline int dns_pkt_bytes8(struct xdp_md *ctx, __u32 off, __u32 n
 		return -1;
 	*w = dns_load8(ptr) >> (((8 - n) * 8) & 63);
 	return 0;
+}
+
+/* The big-endian 16-bit value in the low two bytes (memory order) of w. */
+static __always_inline __u32 dns_be16(__u64 w)
+{
+	return (w & 0xff) << 8 | (w >> 8 & 0xff);
+}
+
+/*
+ * The 11 bytes of an OPT RR's fixed part at frame offset off as two
+ * overlapping words: *w bytes 0-7, *v bytes 3-10 (two loads instead of
+ * eleven byte copies). 0, or -errno from the helper when not linear.
+ */
+static __always_inline int dns_opt_read(struct xdp_md *ctx, __u32 off, __u64 *w, __u64 *v)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 b[2];
+	const __u8 *ptr;
+	int r;
+
+	if (off < 0x800) {
+		ptr = data + (off & 0x7ff); /* bounded for the verifier */
+		if ((void *)(ptr + DNS_OPT_LEN) <= data_end) {
+			*w = dns_load8(ptr);
+			*v = dns_load8(ptr + 3);
+			return 0;
+		}
+	}
+	b[1] = 0;
+	r = bpf_xdp_load_bytes(ctx, off, b, DNS_OPT_LEN);
+	*w = b[0];
+	*v = b[0] >> 24 | b[1] << 40; /* little endian */
+	return r;
+}
+
+/* An EDNS option's code and length (4 bytes at off), in the low bytes of *x. */
+static __always_inline int dns_opt_head(struct xdp_md *ctx, __u32 off, __u64 *x)
+{
+	__u32 b = 0;
+	int r;
+
+	if (!dns_pkt_bytes8(ctx, off, 4, x))
+		return 0;
+	r = bpf_xdp_load_bytes(ctx, off, &b, 4);
+	*x = b;
+	return r;
 }
 
 /*
@@ -501,7 +596,7 @@ __noinline int edge_dns_parse_opt(struct xdp_md *ctx, struct edge_scratch *scr,
 				  struct edge_dns_query *query)
 {
 	__u32 i, k, o, end, len, code, dns_off, pos, arcount;
-	__u8 rr[DNS_OPT_LEN], oh[4];
+	__u64 w, v, x;
 	__u8 last, src;
 
 	if (!scr || !query)
@@ -513,12 +608,13 @@ __noinline int edge_dns_parse_opt(struct xdp_md *ctx, struct edge_scratch *scr,
 		if (i >= arcount)
 			break;
 		if (pos + DNS_OPT_LEN > query->msg_len ||
-		    dns_pkt_read(ctx, dns_off + pos, rr, DNS_OPT_LEN))
+		    dns_opt_read(ctx, dns_off + pos, &w, &v))
 			return EDGE_R_dns_malformed;
-		if (rr[0] != 0 || rr[1] != 0 || rr[2] != DNS_TYPE_OPT)
+		/* w: bytes 0-7 of the RR (owner, TYPE, CLASS, TTL); v: 3-10. */
+		if ((w & 0xffffff) != DNS_TYPE_OPT << 16) /* root owner, TYPE OPT */
 			return EDGE_R_dns_unsupported; /* TSIG, SIG(0), ... */
 		o = pos + DNS_OPT_LEN;
-		end = o + ((rr[9] << 8) | rr[10]);
+		end = o + dns_be16(v >> 48); /* RDLENGTH: bytes 9-10 */
 		if (end > query->msg_len)
 			return EDGE_R_dns_malformed;
 		pos = end;
@@ -527,20 +623,20 @@ __noinline int edge_dns_parse_opt(struct xdp_md *ctx, struct edge_scratch *scr,
 			continue;
 		}
 		query->has_opt = 1;
-		query->client_size = (rr[3] << 8) | rr[4];
+		query->client_size = dns_be16(w >> 24); /* CLASS: bytes 3-4 */
 		if (query->client_size < 512)
 			query->client_size = 512;
-		query->opt_version = rr[6];
-		query->opt_do = !!(rr[7] & (DNS_EDNS_DO >> 8));
+		query->opt_version = (w >> 48) & 0xff;
+		query->opt_do = !!((w >> 56) & (DNS_EDNS_DO >> 8));
 		for (k = 0; k < DNS_MAX_OPTIONS; k++) {
 			if (o >= end)
 				break;
-			if (o + 4 > end || dns_pkt_read(ctx, dns_off + o, oh, 4)) {
+			if (o + 4 > end || dns_opt_head(ctx, dns_off + o, &x)) {
 				query->formerr = 1;
 				break;
 			}
-			code = (oh[0] << 8) | oh[1];
-			len = (oh[2] << 8) | oh[3];
+			code = dns_be16(x);
+			len = dns_be16(x >> 16);
 			if (o + 4 + len > end) {
 				query->formerr = 1;
 				break;
@@ -687,7 +783,9 @@ static __always_inline bool dns_client(struct xdp_md *ctx, struct edge_pkt *p,
 	if (query->has_ecs && query->ecs_source &&
 	    !dns_addr_private(scr->ecs + 4, query->ecs_family)) {
 		*family = query->ecs_family;
-		__builtin_memcpy(addr, scr->ecs + 4, 16);
+		/* Word moves: memcpy at these alignments is 16 byte loads and stores. */
+		dns_store8(addr, dns_load8(scr->ecs + 4));
+		dns_store8(addr + 8, dns_load8(scr->ecs + 12));
 		*known = query->ecs_source;
 		dns_event(p, EDGE_EV_dns_ecs);
 		return true;
@@ -707,8 +805,10 @@ static __always_inline bool dns_client(struct xdp_md *ctx, struct edge_pkt *p,
 
 		*family = 2;
 		*known = 128;
-		if ((void *)(ip6 + 1) <= data_end)
-			__builtin_memcpy(addr, &ip6->saddr, 16);
+		if ((void *)(ip6 + 1) <= data_end) {
+			dns_store8(addr, dns_load8((const __u8 *)&ip6->saddr));
+			dns_store8(addr + 8, dns_load8((const __u8 *)&ip6->saddr + 8));
+		}
 	}
 	return false;
 }
@@ -782,7 +882,11 @@ static __always_inline bool dns_pool_up(__u32 pool)
 	return p && p->up;
 }
 
-/* First healthy candidate of an ordered list, from index start (wrapping). */
+/*
+ * First healthy candidate of an ordered list, from index start (< n,
+ * wrapping). The wrap is a compare, not a modulo: a division costs tens
+ * of cycles, once per candidate looked at.
+ */
 static __always_inline __u32 dns_first_up(const struct edge_dns_cand *c, __u32 n, __u32 start)
 {
 	__u32 i, k;
@@ -790,7 +894,9 @@ static __always_inline __u32 dns_first_up(const struct edge_dns_cand *c, __u32 n
 	for (i = 0; i < EDGE_POL_MAX_CAND; i++) {
 		if (i >= n)
 			break;
-		k = (start + i) % n;
+		k = start + i;
+		if (k >= n)
+			k -= n;
 		if (k < EDGE_POL_MAX_CAND && dns_pool_up(c[k].pool))
 			return c[k].blob + 1;
 	}
@@ -828,7 +934,7 @@ static __always_inline __u32 dns_pick(struct xdp_md *ctx, struct edge_pkt *p,
 				      struct edge_scratch *scr, struct edge_dns_query *query,
 				      const struct edge_dns_policy *pol, __u8 *scope)
 {
-	__u8 family, known, addr[16];
+	__u8 family, known, addr[16] __attribute__((aligned(8))); /* moved as words */
 	__u32 blob = 0, n;
 	__u16 region;
 	bool by_ecs;
@@ -972,14 +1078,22 @@ static __always_inline int dns_reply_headers(struct xdp_md *ctx, struct edge_pkt
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct udphdr *udp;
-	__u8 mac[ETH_ALEN];
+	__u64 a;
+	__u32 b;
 	__be16 port;
 
 	if ((void *)(eth + 1) > data_end)
 		return -1;
-	__builtin_memcpy(mac, eth->h_dest, ETH_ALEN);
-	__builtin_memcpy(eth->h_dest, eth->h_source, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
+	/*
+	 * Swap the MACs with two loads and two stores (memcpy of 6 bytes at
+	 * an unknown alignment is 24 byte moves): a = bytes 0-7, b = 8-11;
+	 * bytes 0-7 become source MAC + destination bytes 0-1, 8-11 the
+	 * destination's bytes 2-5 (little endian, as bpf/dns.h requires).
+	 */
+	a = dns_load8(data);
+	b = *(__u32 *)(data + 8);
+	dns_store8(data, (a >> 48 | (__u64)b << 16) | a << 48);
+	*(__u32 *)(data + 8) = (__u32)(a >> 16);
 
 	if (p->l3_proto == ETH_P_IP) {
 		struct iphdr *ip = edge_pkt_ptr(ctx, p->l3_off);
@@ -1194,7 +1308,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		return r;
 	DNS_STAGE(12);
 	/* After dns_resize: it may use scr->frame to move the headers. */
-	if (query->has_opt)
+	if (query->has_opt && ecs)
 		opt_len = dns_opt_bytes(scr->frame, query, plan, scr, ecs);
 
 	/* Pointers are invalid after resizing: re-derive from offsets. */
@@ -1216,7 +1330,8 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 
 	pos = DNS_HDR_LEN + query->name_len + 4;
 	if (ans_len) {
-		if (edge_dns_copy(ctx, dns_off + pos, (const struct edge_dns_bytes *)ans->data,
+		if ((ans_len > 32 || dns_copy_short(ctx, dns_off + pos, ans->data, ans_len)) &&
+		    edge_dns_copy(ctx, dns_off + pos, (const struct edge_dns_bytes *)ans->data,
 				  ans_len))
 			return EDGE_R_dns_xdp_error;
 		sum += csum_at(ans->csum, pos);
@@ -1235,7 +1350,17 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		       csum_at(soa->csum, pos + 2);
 		pos += auth_len;
 	}
-	if (opt_len) {
+	if (opt_len == DNS_OPT_LEN && !ecs) {
+		/* The common OPT: built and summed in a register. */
+		w = dns_opt_word(query, plan);
+		if (dns_put_opt(ctx, dns_off + pos, w)) {
+			opt_len = dns_opt_bytes(scr->frame, query, plan, scr, false);
+			if (edge_dns_copy(ctx, dns_off + pos, (const struct edge_dns_bytes *)scr->frame,
+					  DNS_OPT_LEN))
+				return EDGE_R_dns_xdp_error;
+		}
+		sum += csum_at(csum_fold16(w), pos);
+	} else if (opt_len) {
 		opt_len &= 0x3f; /* at most 11 + 8 + 16 */
 		if (!opt_len ||
 		    edge_dns_copy(ctx, dns_off + pos, (const struct edge_dns_bytes *)scr->frame,
@@ -1243,14 +1368,19 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 			return EDGE_R_dns_xdp_error;
 		/*
 		 * Summed as 16-bit words from an even start (a zero byte pads
-		 * an odd length), then placed at pos.
+		 * an odd length), eight bytes at a time, the bytes past the end
+		 * masked off; then placed at pos.
 		 */
-		scr->frame[opt_len] = 0;
 		w = 0;
-		for (k = 0; k < (DNS_OPT_LEN + 8 + 16 + 1) / 2; k++) {
-			if (2 * k >= opt_len)
+		for (k = 0; k < (DNS_OPT_LEN + 8 + 16 + 7) / 8; k++) {
+			__u64 x, n = opt_len - 8 * k;
+
+			if (8 * k >= opt_len)
 				break;
-			w += *(__u16 *)&scr->frame[(2 * k) & 0x3e];
+			x = dns_load8(&scr->frame[(8 * k) & 0x38]);
+			if (n < 8)
+				x &= (1ULL << (8 * n)) - 1; /* little endian */
+			w += (x & 0xffffffff) + (x >> 32);
 		}
 		sum += csum_at(csum_fold16(w), pos);
 	}

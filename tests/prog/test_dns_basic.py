@@ -193,6 +193,18 @@ def dns_zero_udp_checksum_query_answered(t):
 
 
 @test
+def dns_reply_swaps_every_mac_byte(t):
+    # Twelve distinct bytes: a swap that moves any byte to the wrong place fails.
+    macs = bytes.fromhex("0a1b2c3d4e5f") + bytes.fromhex("061728394a5b")
+    for f in (udp4_frame(query("www.example.com", "A", edns=0)),
+              udp6_frame(query("www.example.com", "AAAA")),
+              udp4_frame(query("www.example.com", "A"), vlans=((0x8100, 100),))):
+        f = macs + f[12:]
+        rep = answered(t, f)  # Reply checks dst MAC == query src, src == query dst
+        eq(rep.raw[0:12], macs[6:12] + macs[0:6], "MACs swapped")
+
+
+@test
 def dns_ethernet_padding_trimmed(t):
     f = udp4_frame(query("ab.example.com", "A"), pad_to=128)
     rep = answered(t, f)  # Reply checks IP total length == frame length

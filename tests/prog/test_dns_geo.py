@@ -104,10 +104,10 @@ def ecs(addr, source, scope=0):
     return dns.edns.ECSOption(addr, source, scope)
 
 
-def ask(t, name, rdtype="A", src="192.0.2.10", options=None, edns=None, v6=False):
+def ask(t, name, rdtype="A", src="192.0.2.10", options=None, edns=None, v6=False, payload=1232):
     if options is not None and edns is None:
         edns = 0
-    q = query(name, rdtype, edns=edns, options=options)
+    q = query(name, rdtype, edns=edns, options=options, payload=payload)
     f = udp6_frame(q, src=src) if v6 else udp4_frame(q, src=src)
     r = t.run(f)
     eq(r.verdict, XDP_TX, f"verdict ({r.delta})")
@@ -271,6 +271,28 @@ def oversized_answer_sets_tc_without_edns(t):
         eq(rep.msg.answer, [], "no partial answer")
         got, rep, _ = answer(t, "many.example.com", "AAAA", edns=0)
         eq(len(got), 18, "with EDNS the fail-open union (18 records in 512 bytes) fits")
+    finally:
+        for p in (3, 4, 5):
+            t.pool(p, True)
+
+
+@test
+def edns_udp_size_of_the_client_decides_tc(t):
+    # The fail-open union is bigger than 512 bytes: the client's EDNS size
+    # decides, to the byte (RFC 6891 7); a size below 512 counts as 512.
+    try:
+        for p in (3, 4, 5):
+            t.pool(p, False)
+        got, rep, _ = answer(t, "many.example.com", "AAAA", edns=0)
+        size = len(rep.msg.to_wire())
+        assert size > 512, f"reply of {size} bytes: the test needs more than 512"
+        got, rep, _ = answer(t, "many.example.com", "AAAA", edns=0, payload=size)
+        eq(len(got), 18, f"EDNS size {size}: everything fits")
+        rep, delta = ask(t, "many.example.com", "AAAA", edns=0, payload=size - 1)
+        eq(delta.get("reason_dns_truncated"), 1, f"EDNS size {size - 1}: truncated")
+        assert rep.msg.flags & dns.flags.TC, "TC set"
+        rep, delta = ask(t, "many.example.com", "AAAA", edns=0, payload=100)
+        eq(delta.get("reason_dns_truncated"), 1, "EDNS size 100 counts as 512: truncated")
     finally:
         for p in (3, 4, 5):
             t.pool(p, True)
