@@ -117,7 +117,7 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
 BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench \
-	      $(BUILD)/health_bench $(BUILD)/geo_bench
+	      $(BUILD)/health_bench $(BUILD)/geo_bench $(BUILD)/ct_mem_bench
 
 $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h tests/bench/testrun.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -167,6 +167,21 @@ $(BUILD)/geo_bench: $(BUILD)/obj/bench_geo_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
+# A conntrack's memory access alone, flat array against small kmalloc'd chunks.
+$(BUILD)/ct_mem.bpf.o: tests/bench/ct_mem.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/ct_mem.skel.h: $(BUILD)/ct_mem.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ct_mem_bpf > $@
+
+$(BUILD)/obj/bench_ct_mem_bench.o: $(BUILD)/ct_mem.skel.h
+
+$(BUILD)/ct_mem_bench: $(BUILD)/obj/bench_ct_mem_bench.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
+
 $(BUILD)/maglev_bench: $(BUILD)/obj/bench_maglev_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
@@ -185,6 +200,7 @@ bench: deps
 	$(Q)scripts/bench-qps.sh
 	$(Q)$(BUILD)/maglev_bench
 	$(Q)scripts/bench-lb.sh
+	$(Q)$(BUILD)/ct_mem_bench
 	$(Q)$(BUILD)/health_bench -t tcp
 	$(Q)$(BUILD)/health_bench -t http
 

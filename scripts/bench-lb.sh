@@ -36,7 +36,7 @@
 #       full one (2M untimed SYNs fill it first), 1000 ACKs of established
 #       flows. TAIL=0 skips it, TAIL=only skips (b).
 #
-#   [ROUNDS=3] [ONLY_VETH=1 (skip (a), (c))] [ABLATE=1 (see below)] \
+#   [ROUNDS=3] [ONLY_VETH=1 (skip (a), (c))] [ABLATE=1 [TAIL=only] (see below)] \
 #     scripts/bench-lb.sh [SECONDS per run, default 1]
 #
 # Needs root, build/ (make all build/lb_bench build/dns_blast). Restores
@@ -131,6 +131,39 @@ set_stop()
 	done
 	bpftool map update id "$bss" key 0 0 0 0 value "${v[@]}"
 }
+
+# ABLATE=1 TAIL=only: the same stages by (d), ns per frame: a full
+# conntrack first (2M SYNs), then 300,000 new flows per SYN stage (every
+# insert evicts) and the 1000 ACK flows per ACK stage; stage 2 is the
+# packet parsed, the service VIP found, nothing of the conntrack yet.
+if [ -n "${ABLATE:-}" ] && [ "${TAIL:-1}" = only ]; then
+	for _ in $(seq "$ROUNDS"); do
+		ip -n "$NS_S" link set dev "$IF_S" xdpdrv obj "$BUILD/reflector.bpf.o" sec xdp ||
+			exit 1
+		bench_tail reflector - -k udp || exit 1
+		ip -n "$NS_S" link set dev "$IF_S" xdpdrv off
+		rm -f "$PIN/edge_lb_ct4" "$PIN/edge_lb_ct6"
+		start_daemon "$CONFIG" "$TMP/anyedged.log" || exit 1
+		TAIL_N=2000000 bench_tail fill - -k syn -V "$SYN_BASE" || exit 1
+		sed -i '$d' "$RESULTS_T"
+		SYN_BASE=$((SYN_BASE + 2000000))
+		for n in 2 7 8 9 10 0; do
+			set_stop "$n" || exit 1
+			TAIL_N=300000 bench_tail "SYN_stop$n" - -k syn -V "$SYN_BASE" || exit 1
+			SYN_BASE=$((SYN_BASE + 300000))
+		done
+		set_stop 0
+		TAIL_N=2000 bench_tail syns - -k syn || exit 1
+		sed -i '$d' "$RESULTS_T"
+		for n in 1 2 3 4 5 6 0; do
+			set_stop "$n" || exit 1
+			bench_tail "ACK_stop$n" - -k ack || exit 1
+		done
+		stop_daemon
+	done
+	bench_tail_report
+	exit
+fi
 
 # ABLATE=1: per-stage prog ns with real traffic instead (the stages of
 # lb_bench -a): the daemon's program stops after stage N and drops, so
