@@ -158,62 +158,104 @@ static __always_inline __u64 dns_load8(const __u8 *src)
 
 /* Chunks of a name at most: 127 one-letter labels (2 bytes each) and the root. */
 #define DNS_NAME_CHUNKS 128
+/* 8-byte words of a name at most (EDGE_DNS_NAME_MAX). */
+#define DNS_NAME_WORDS 32
 
 /*
- * Walk the question name 8 bytes at a time: validate label lengths, copy
- * it lowercased into scr->name, hash each label by chunks (see
- * include/dns_wire.h) into scr->hash[] with its start in scr->lab_off[]
- * (the label count scr->n_labels goes through map memory like the cursor:
- * a counter in a register would make every iteration a distinct verifier
- * state), fold each finished label's hash into the name's index key
- * (query->name_key), and add the bytes as sent (the reply echoes them) to
- * *sum.
- * A chunk is one load: a label's next (up to) 8 bytes, the length byte
- * first; near the end of the message the last 8 bytes, shifted down.
- * Returns the wire length (including the root label) or -1. A global
- * function: verified once, and the path after it once, not once per
- * state the walk can end in. The message starts at query->dns_off and
- * is query->msg_len long; the sum goes to query->qsum.
+ * First pass over the question name: hop from length byte to length
+ * byte, check each (at most 63: no compression pointers), note where
+ * each label starts in scr->lab_off[] and the label count in
+ * scr->n_labels, and stop at the root label. Byte loads and adds only:
+ * the hashing and copying is done by whole words afterwards
+ * (edge_dns_name_words()), off this serial chain.
+ * The cursor and the count go through map memory (volatile): to the
+ * verifier unknown bounded values at every iteration, so the states of
+ * one iteration prune each other instead of multiplying.
+ * Returns the wire length (including the root label; the whole name is
+ * inside the message) or -1. The message starts at query->dns_off and is
+ * query->msg_len long. A global function: verified once.
  */
-__noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
-				  struct edge_dns_query *query)
+__noinline int edge_dns_name_labels(struct xdp_md *ctx, struct edge_scratch *scr,
+				    const struct edge_dns_query *query)
 {
-	__u64 h = EDGE_DNS_LABEL_HASH_INIT, key = EDGE_DNS_KEY_INIT, w, x, s = 0;
-	__u32 pos, rem, n, i, k, dpos, off, last, at, msg_len, sh;
-	const __u8 *ptr, *dns;
-	__s32 d;
+	__u32 pos, k, i, dpos, len, msg_len;
+	const __u8 *dns, *ptr;
 	void *data_end;
 
 	if (!ctx || !scr || !query)
 		return -1;
 	data_end = (void *)(long)ctx->data_end;
 	dns = (void *)(long)ctx->data + (query->dns_off & EDGE_OFF_MASK);
-	msg_len = query->msg_len;
-	/* Header, a root name and qtype/qclass at least: last is >= 9. */
-	if (msg_len < DNS_HDR_LEN + 5)
-		return -1;
 	scr->walk_pos = 0;
-	scr->walk_rem = 0;
 	scr->n_labels = 0;
-	for (i = 0; i < DNS_NAME_CHUNKS + 1; i++) {
-		/*
-		 * The cursor through map memory (volatile): to the verifier an
-		 * unknown bounded value at every iteration, so the states of
-		 * one iteration prune each other instead of multiplying.
-		 */
-		pos = *(volatile __u32 *)&scr->walk_pos & 0x1ff;
-		rem = *(volatile __u32 *)&scr->walk_rem & 0x7f;
+	for (i = 0; i < EDGE_DNS_MAX_LABELS; i++) {
+		pos = *(volatile __u32 *)&scr->walk_pos & 0xff;
 		k = *(volatile __u32 *)&scr->n_labels & (EDGE_DNS_MAX_LABELS - 1);
 		/* So is the length: each path would narrow its range otherwise. */
 		msg_len = *(volatile __u32 *)&query->msg_len;
-		last = msg_len - 8;
 		dpos = DNS_HDR_LEN + pos;
-		if (pos >= EDGE_DNS_NAME_MAX || dpos >= msg_len)
+		if (dpos >= msg_len)
 			return -1;
+		/* The barrier keeps the mask: the compiler knows dpos < 0x10c. */
+		barrier_var(dpos);
+		ptr = dns + (dpos & 0x1ff);
+		if ((void *)(ptr + 1) > data_end)
+			return -1;
+		len = *ptr;
+		if (!len)
+			return pos + 1;
+		if (len > 63) /* a compression pointer or reserved type */
+			return -1;
+		scr->lab_off[k] = pos;
+		scr->n_labels = k + 1;
+		/* The root label must fit too: pos + 1 <= EDGE_DNS_NAME_MAX. */
+		pos += len + 1;
+		if (pos >= EDGE_DNS_NAME_MAX)
+			return -1;
+		scr->walk_pos = pos;
+	}
+	return -1;
+}
+
+/*
+ * Second pass: the name (name_len bytes from edge_dns_name_labels(), in
+ * scr->name_len) in fixed 8-byte words, each one load (near the end of
+ * the message the last 8 bytes, shifted down), the bytes past the name
+ * masked off: add the bytes as sent (the reply echoes them) to
+ * query->qsum, copy them lowercased into scr->name, and hash them into
+ * the name's index key (query->name_key, see include/dns_wire.h). The
+ * words do not depend on each other but through the key's multiply: no
+ * loads wait on earlier ones. The question starts at an even offset, so
+ * every word sits at an even stream offset for the checksum. 0 or -1.
+ */
+__noinline int edge_dns_name_words(struct xdp_md *ctx, struct edge_scratch *scr,
+				   struct edge_dns_query *query)
+{
+	__u64 key = EDGE_DNS_KEY_INIT, s = 0, w;
+	__u32 i, pos, dpos, off, last, name_len, msg_len;
+	const __u8 *dns, *ptr;
+	void *data_end;
+	__s32 d;
+
+	if (!ctx || !scr || !query)
+		return -1;
+	data_end = (void *)(long)ctx->data_end;
+	dns = (void *)(long)ctx->data + (query->dns_off & EDGE_OFF_MASK);
+	name_len = scr->name_len;
+	msg_len = query->msg_len;
+	/* The name (ending inside the message) and qtype/qclass at least. */
+	if (name_len == 0 || name_len > EDGE_DNS_NAME_MAX || msg_len < DNS_HDR_LEN + 5)
+		return -1;
+	last = msg_len - 8;
+	for (i = 0; i < DNS_NAME_WORDS; i++) {
+		pos = 8 * i;
+		if (pos >= name_len)
+			break;
 		/*
-		 * Branch-free where it can be (fewer paths for the verifier to
-		 * walk, none to mispredict): off = min(dpos, last).
+		 * off = min(dpos, last), branch-free; dpos - off <= 7 as the
+		 * name ends inside the message.
 		 */
+		dpos = DNS_HDR_LEN + pos;
 		d = (__s32)(dpos - last);
 		off = last + (d & (d >> 31));
 		/*
@@ -226,51 +268,61 @@ __noinline int edge_dns_read_name(struct xdp_md *ctx, struct edge_scratch *scr,
 		if ((void *)(ptr + 8) > data_end)
 			return -1;
 		w = *(const __u64 *)ptr >> (((dpos - off) & 7) * 8);
+		/* Keep the name's bytes only (little endian: the low ones). */
+		if (name_len - pos < 8)
+			w &= ~0ULL >> ((64 - 8 * (name_len - pos)) & 63);
+		s += (w & 0xffffffff) + (w >> 32);
+		w = edge_dns_lower8(w);
+		key = edge_dns_key_step(key, w);
+		/* Whole words: scr->name has 8 spare bytes. */
+		dns_store8(&scr->name[pos & 0xff], w);
+	}
+	query->qsum += s;
+	query->name_key = edge_dns_key_finish(key, name_len);
+	return 0;
+}
+
+/*
+ * Each label's hash (include/dns_wire.h: its length byte and bytes by
+ * 8-byte chunks, the last zero-padded) into scr->hash[], from the
+ * lowercased copy in scr->name: needed only when the name is not found
+ * (the zones are keyed by suffix hashes of the labels' hashes). One flat
+ * loop over the chunks, the cursor through map memory as in
+ * edge_dns_name_labels(). 0 or -1.
+ */
+__noinline int edge_dns_label_hashes(struct edge_scratch *scr)
+{
+	__u64 h = EDGE_DNS_LABEL_HASH_INIT, w;
+	__u32 pos, rem, k, n, i, at;
+	__s32 d;
+
+	if (!scr)
+		return -1;
+	scr->walk_pos = 0;
+	scr->walk_rem = 0;
+	scr->walk_lab = 0;
+	for (i = 0; i < DNS_NAME_CHUNKS + 1; i++) {
+		pos = *(volatile __u32 *)&scr->walk_pos & 0xff;
+		rem = *(volatile __u32 *)&scr->walk_rem & 0x7f;
+		k = *(volatile __u32 *)&scr->walk_lab & (EDGE_DNS_MAX_LABELS - 1);
 		if (!rem) {
-			if (!(w & 0xff)) {
-				at = pos;
-				barrier_var(at);
-				scr->name[at & 0xff] = 0;
-				query->qsum += s;
-				query->name_key = key;
-				return pos + 1;
-			}
-			if ((w & 0xff) > 63) /* a compression pointer or reserved type */
-				return -1;
-			rem = (w & 0xff) + 1;
+			rem = scr->name[pos];
+			if (!rem)
+				return 0; /* the root */
+			rem = (rem & 0x3f) + 1;
 			h = EDGE_DNS_LABEL_HASH_INIT;
-			scr->lab_off[k] = pos;
 		}
 		d = (__s32)(rem - 8); /* n = min(rem, 8), 1..8 */
 		n = 8 + (d & (d >> 31));
-		if (dpos + n > msg_len)
-			return -1;
-		w &= ~0ULL >> ((64 - 8 * n) & 63);
-		/*
-		 * Raw checksum of the chunk at stream offset pos: a chunk at an
-		 * odd offset counts as rotated by a byte (2^8 times its sum,
-		 * modulo 2^16 - 1 as modulo 2^64 - 1).
-		 */
-		sh = (pos & 1) * 8;
-		x = w << sh | w >> ((64 - sh) & 63);
-		s += (x & 0xffffffff) + (x >> 32);
-		w = edge_dns_lower8(w);
-		h = edge_dns_chunk_step(h, w);
-		/*
-		 * Whole words: scr->name has 8 spare bytes; later chunks
-		 * overwrite the tail. Masks kept for the verifier (barrier).
-		 */
 		at = pos;
-		barrier_var(at);
-		dns_store8(&scr->name[at & 0xff], w);
-		pos += n;
+		barrier_var(at); /* the mask stays for the verifier */
+		w = dns_load8(&scr->name[at & 0xff]) & ~0ULL >> ((64 - 8 * n) & 63);
+		h = edge_dns_chunk_step(h, w);
 		/* The last chunk's value stays: the label's hash. */
 		scr->hash[k] = h;
-		if (rem == n) {
-			scr->n_labels = k + 1;
-			key = edge_dns_mix(h, key);
-		}
-		scr->walk_pos = pos;
+		if (rem == n)
+			scr->walk_lab = k + 1;
+		scr->walk_pos = pos + n;
 		scr->walk_rem = rem - n;
 	}
 	return -1;
@@ -710,15 +762,17 @@ static __always_inline int dns_parse_query(struct xdp_md *ctx, struct edge_pkt *
 
 	DNS_STAGE(4);
 	query->dns_off = p->l4_off + sizeof(*udp);
-	n = edge_dns_read_name(ctx, scr, query);
+	n = edge_dns_name_labels(ctx, scr, query);
 	if (n < 0)
 		return EDGE_R_dns_malformed;
-	DNS_STAGE(5);
 	/*
 	 * Through map memory, volatile so the compiler cannot forward the
 	 * store: see struct edge_scratch.
 	 */
 	scr->name_len = n;
+	if (edge_dns_name_words(ctx, scr, query))
+		return EDGE_R_dns_malformed;
+	DNS_STAGE(5);
 	name_len = *(volatile __u32 *)&scr->name_len & 0xff;
 	if (name_len == 0)
 		return EDGE_R_dns_malformed;
@@ -1039,6 +1093,8 @@ __noinline int edge_dns_plan(struct xdp_md *ctx, struct edge_pkt *p, struct edge
 	 * suffix whose hash is a zone apex, verified once after the loop (a
 	 * hash collision there makes it out of zone, never a wrong zone).
 	 */
+	if (edge_dns_label_hashes(scr))
+		return EDGE_R_dns_xdp_error; /* the name was checked by the walk */
 	dns_suffix_hashes(scr);
 	z = NULL;
 	off = 0;

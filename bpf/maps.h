@@ -170,8 +170,9 @@ struct edge_scratch {
 	__u8 lab_off[EDGE_DNS_MAX_LABELS];
 	__u32 name_len;
 	__u32 n_labels;
-	__u32 walk_pos;			/* the name walk's cursor, laundered (bpf/dns.h) */
+	__u32 walk_pos;			/* the name walks' cursors, laundered (bpf/dns.h) */
 	__u32 walk_rem;
+	__u32 walk_lab;
 	__u8 ecs[4 + 16] __attribute__((aligned(8)));	/* family, source, scope, address */
 	__u8 frame[EDGE_SCRATCH_FRAME];
 };

@@ -15,16 +15,19 @@
  *
  * so the data path gets the hash of every suffix of the question (each
  * candidate zone apex) from one walk over the name: the key of
- * edge_dns_zones. Names (edge_dns_name_index) are keyed by the labels'
- * hashes folded from the left instead,
+ * edge_dns_zones. Names (edge_dns_name_index) are keyed by a hash of the
+ * whole wire name instead (its first length byte through the root label,
+ * lowercased), in fixed 8-byte little-endian words, the last one
+ * zero-padded, and its length:
  *
- *   K(no label) = EDGE_DNS_KEY_INIT
- *   K(name . label) = edge_dns_mix(hash(label), K(name))
+ *   K = edge_dns_key_finish(edge_dns_key_step(... edge_dns_key_step(
+ *           EDGE_DNS_KEY_INIT, word 0) ..., word n - 1), wire length)
  *
- * which the walk finishes with its last label: an answered query needs no
- * second pass over its labels (the suffix hashes are folded only when the
- * name is not found). Map values keep the full name and the data path
- * compares it, so a collision never answers.
+ * which the data path computes from one load per 8 bytes, none waiting
+ * on the label lengths (length bytes are <= 63 < 'A': lowercasing whole
+ * words leaves them alone); the labels' hashes (and the suffix hashes)
+ * are computed only when the name is not found. Map values keep the full
+ * name and the data path compares it, so a collision never answers.
  */
 #ifndef EDGE_DNS_WIRE_H
 #define EDGE_DNS_WIRE_H
@@ -88,6 +91,41 @@ static inline __u64 edge_dns_mix(__u64 label, __u64 rest)
 
 	x *= 0x9e3779b97f4a7c15ULL;
 	return x ^ (x >> 32);
+}
+
+/* One 8-byte word of the lowercased wire name into its index key. */
+static inline __u64 edge_dns_key_step(__u64 h, __u64 w)
+{
+	return edge_dns_chunk_step(h, w);
+}
+
+/*
+ * The index key from the words' hash and the wire length: one more
+ * multiply, whose high half folded down makes the low bits (the bucket)
+ * depend on every byte.
+ */
+static inline __u64 edge_dns_key_finish(__u64 h, __u32 name_len)
+{
+	return edge_dns_mix(h, name_len);
+}
+
+/*
+ * The index key of a wire name of len bytes (through the root label):
+ * the words as the data path loads them, lowercased, the last one
+ * zero-padded.
+ */
+static inline __u64 edge_dns_wire_key(const __u8 *wire, unsigned int len)
+{
+	__u64 h = EDGE_DNS_KEY_INIT, w;
+	unsigned int i, k;
+
+	for (i = 0; i < len; i += 8) {
+		w = 0;
+		for (k = 0; k < 8 && i + k < len; k++)
+			w |= (__u64)wire[i + k] << (8 * k);
+		h = edge_dns_key_step(h, edge_dns_lower8(w));
+	}
+	return edge_dns_key_finish(h, len);
 }
 
 /* Lowercase A-Z only (DNS case-insensitivity is ASCII-only). */

@@ -97,17 +97,13 @@ __u64 edge_dns_name_hash(const __u8 *wire, size_t len)
 
 __u64 edge_dns_name_key(const __u8 *wire, size_t len)
 {
-	__u64 h = EDGE_DNS_KEY_INIT;
-	size_t pos = 0, l;
+	size_t pos = 0;
 
-	while (pos < len && wire[pos]) {
-		l = wire[pos];
-		if (pos + 1 + l > len)
-			break;
-		h = edge_dns_mix(edge_dns_label_hash(wire + pos), h);
-		pos += l + 1;
-	}
-	return h;
+	/* Through the root label (or the whole buffer if it has none). */
+	while (pos < len && wire[pos] && pos + 1 + wire[pos] <= len)
+		pos += wire[pos] + 1;
+	pos = pos < len && !wire[pos] ? pos + 1 : len;
+	return edge_dns_wire_key(wire, pos);
 }
 
 __u16 edge_csum_raw(const __u8 *data, size_t len)

@@ -86,8 +86,9 @@ int edge_dns_name_index(const struct edge_dns_name_entry *names, size_t n, __u32
 __u64 edge_dns_name_hash(const __u8 *wire, size_t len);
 
 /*
- * The name index key of a name (include/dns_wire.h): the same label hashes
- * folded from the left, as the data path's walk finishes it.
+ * The name index key of a name (include/dns_wire.h): its wire form through
+ * the root label, lowercased, hashed in 8-byte words as the data path
+ * loads them.
  */
 __u64 edge_dns_name_key(const __u8 *wire, size_t len);
 

@@ -112,21 +112,21 @@ def _mix(label, rest):
     return x ^ (x >> 32)
 
 
-def _label_hash(lab):
-    b = bytes([len(lab)]) + lab.encode()
-    h = 0xCBF29CE484222325
-    for i in range(0, len(b), 8):
-        h = _chunk_step(h, _lower8(int.from_bytes(b[i:i + 8].ljust(8, b"\0"), "little")))
-    return h
+def wire_name(name):
+    """The wire form of a text name ("www.example.com"), root label included."""
+    labs = [x.encode() for x in name.rstrip(".").split(".") if x]
+    return b"".join(bytes([len(x)]) + x for x in labs) + b"\0"
 
 
 def name_key(name):
-    """edge_dns_name_key() of a text name ("www.example.com"): the key of
-    edge_dns_name_index, label hashes folded from the left."""
+    """edge_dns_name_key() of a text name: the key of edge_dns_name_index,
+    the lowercased wire name hashed in 8-byte little-endian words (the last
+    zero-padded), then its length (include/dns_wire.h)."""
+    b = wire_name(name)
     h = 0xBB67AE8584CAA73B
-    for lab in [x for x in name.rstrip(".").split(".") if x]:
-        h = _mix(_label_hash(lab), h)
-    return h
+    for i in range(0, len(b), 8):
+        h = _chunk_step(h, _lower8(int.from_bytes(b[i:i + 8].ljust(8, b"\0"), "little")))
+    return _mix(h, len(b))
 
 
 def vip_hash(addr):

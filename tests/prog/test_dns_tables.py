@@ -9,7 +9,8 @@ import os
 import dns.rcode
 
 from edgetest import (XDP_PASS, XDP_TX, Reply, TestRun, alt_bucket, answer_set, bucket, eq,
-                      main, name_key, query, test, udp4_frame, udp6_frame, vip_hash)
+                      main, name_key, query, test, udp4_frame, udp6_frame, vip_hash,
+                      wire_name)
 
 ZONE = """
     - name: example.com
@@ -48,6 +49,15 @@ VIP6 = craft_vips(4, 5, True)
 VIPS6, ABSENT6 = VIP6[:3], VIP6[3]
 ABSENT4 = next(a for a in craft_vips(8, 5, False) if a not in VIP4)
 VIPS = VIP4 + VIPS6
+
+
+# Names at the edges of the key's 8-byte words (include/dns_wire.h): wire
+# lengths 16, 17, 23, 24, 25, 32, one-byte labels, a 63-byte label, 248 and
+# 255 bytes (the longest).
+EDGE_RELS = ["kk", "kkk", "k" * 9, "k" * 10, "k" * 11, "k" * 18, "a.b.c.d",
+             ".".join("abcdefghijklmnop"), "x" * 63,
+             ".".join(c * n for c, n in (("l", 63), ("m", 63), ("n", 63), ("o", 42))),
+             ".".join(c * n for c, n in (("l", 63), ("m", 63), ("n", 63), ("o", 49)))]
 
 
 def ip_of(name):
@@ -105,6 +115,40 @@ def dns_names_sharing_a_bucket_found_in_their_alternate(t):
         # 0x20 case: the same entry.
         r, rep = answer_of(t, n.upper())
         eq(answer_set(rep.msg), [ip_of(n)], f"{n.upper()}: its own record")
+
+
+@test
+def dns_name_keys_agree_at_word_edges(t):
+    """The daemon's index key of names ending before, on and after an 8-byte
+    word edge is the model's, and the program finds each asked in lower,
+    upper and mixed case; the same name with its last letter changed is
+    NXDOMAIN."""
+    names = [r + ".example.com" for r in EDGE_RELS]
+    lens = [len(wire_name(n)) for n in names]
+    eq(lens, [16, 17, 23, 24, 25, 32, 21, 45, 77, 248, 255], "wire lengths")
+    recs = "".join(f"        - {{name: {r}, type: A, values: [198.51.100.{100 + i}]}}\n"
+                   for i, r in enumerate(EDGE_RELS))
+    v = "".join(f"  - {{address: '{a}', dns: true}}\n" for a in VIPS)
+    cfg = os.path.join(t.dir, "edges.yaml")
+    with open(cfg, "w") as f:
+        f.write(f"interfaces:\n  - name: lo\nvips:\n{v}dns:\n  zones:{ZONE}{recs}")
+    t.cmd("reload " + cfg)
+    try:
+        have = {h for _, h, _ in t.cmd("tables")["names"]}
+        for i, n in enumerate(names):
+            assert f"{name_key(n):016x}" in have, f"{n}: key {name_key(n):016x} not in the index"
+            mixed = "".join(c.upper() if k % 2 else c for k, c in enumerate(n))
+            for form in (n, n.upper(), mixed):
+                r, rep = answer_of(t, form)
+                eq(r.delta.get("reason_dns_answered"), 1, f"{form}: answered ({r.delta})")
+                eq(answer_set(rep.msg), [f"198.51.100.{100 + i}"], f"{form}: its record")
+            rel = EDGE_RELS[i]
+            other = rel[:-1] + ("z" if rel[-1] != "z" else "y") + ".example.com"
+            r, rep = answer_of(t, other)
+            eq(r.delta.get("reason_dns_nxdomain"), 1, f"{other}: reason ({r.delta})")
+            eq(rep.msg.rcode(), dns.rcode.NXDOMAIN, f"{other}: rcode")
+    finally:
+        t.cmd("reload " + t.cfg_path)
 
 
 @test

@@ -203,11 +203,6 @@ TEST(dns_name_hash_matches_data_path_walk)
 			n++;
 	}
 	ASSERT_EQ(n, 6);
-	/* The index key: folded from the left as the labels end. */
-	h = EDGE_DNS_KEY_INIT;
-	for (k = 0; k < n; k++)
-		h = edge_dns_mix(labels[k], h);
-	ASSERT_EQ(h, edge_dns_name_key(name, sizeof(name)));
 	/* The zone key: from the root. */
 	h = EDGE_DNS_ROOT_HASH;
 	while (n--)
@@ -215,24 +210,107 @@ TEST(dns_name_hash_matches_data_path_walk)
 	ASSERT_EQ(h, edge_dns_name_hash(name, sizeof(name)));
 }
 
-TEST(dns_name_key_folds_from_the_left_ignores_case_keeps_boundaries)
+/*
+ * The index key as the data path makes it (bpf/dns.h edge_dns_name_words()),
+ * built here byte by byte: the wire name through its root label, each byte
+ * lowercased, in little-endian 8-byte words (the last zero-padded), then
+ * the length.
+ */
+static __u64 words_key(const __u8 *wire, size_t len)
 {
-	static const __u8 www[] = "wwwexamplecom", ex[] = "examplecom";
+	__u8 buf[EDGE_DNS_NAME_MAX + 8] = {0};
+	__u64 h = EDGE_DNS_KEY_INIT, w;
+	size_t i;
 
-	ASSERT_EQ(edge_dns_name_key(www, sizeof(www)),
-		  edge_dns_mix(label_hash(www + 12),
-			       edge_dns_mix(label_hash(www + 4),
-					    edge_dns_mix(label_hash(www), EDGE_DNS_KEY_INIT))));
-	ASSERT_EQ(edge_dns_name_key((const __u8 *)"", 1), EDGE_DNS_KEY_INIT);
+	for (i = 0; i < len; i++)
+		buf[i] = edge_dns_lower(wire[i]);
+	for (i = 0; i < len; i += 8) {
+		memcpy(&w, buf + i, 8); /* little endian, as the program loads it */
+		h = edge_dns_chunk_step(h, w);
+	}
+	return edge_dns_mix(h, len);
+}
+
+/*
+ * A wire name of len bytes (1 or 3 to 255) in buf: labels of up to 63
+ * bytes (1 byte while one_byte_labels and room allow) of mixed-case letters and the bytes
+ * next to the letters in ASCII, then the root. Returns the label count.
+ */
+static size_t edge_name(__u8 *buf, size_t len, int one_byte_labels)
+{
+	static const char fill[] = "aZ@[`{Mq-0zA";
+	size_t pos = 0, r = len - 1, l, i, n = 0;
+
+	while (r > 0) {
+		l = one_byte_labels && r >= 4 ? 1 : r - 1 > 63 ? 63 : r - 1;
+		if (r - 1 - l == 1) /* no room for a label after this one */
+			l--;
+		buf[pos] = l;
+		for (i = 1; i <= l; i++)
+			buf[pos + i] = fill[(pos + i) % (sizeof(fill) - 1)];
+		pos += l + 1;
+		r -= l + 1;
+		n++;
+	}
+	buf[pos] = 0;
+	return n;
+}
+
+TEST(dns_name_key_is_the_lowercased_wire_name_by_words)
+{
+	__u8 name[EDGE_DNS_NAME_MAX + 8], low[sizeof(name)], other[sizeof(name)];
+	size_t len, i;
+	int one;
+
+	for (one = 0; one < 2; one++)
+		for (len = 1; len <= EDGE_DNS_NAME_MAX; len++) {
+			if (len == 2)
+				continue; /* no wire name is 2 bytes long */
+			memset(name, 0x55, sizeof(name)); /* bytes after the root are not the name */
+			edge_name(name, len, one);
+			ASSERT_EQ(name[len - 1], 0);
+			ASSERT_EQ(edge_dns_name_key(name, len), words_key(name, len));
+			/* Stops at the root label, whatever follows. */
+			ASSERT_EQ(edge_dns_name_key(name, sizeof(name)), words_key(name, len));
+			for (i = 0; i < len; i++)
+				low[i] = edge_dns_lower(name[i]);
+			ASSERT_EQ(edge_dns_name_key(low, len), edge_dns_name_key(name, len));
+			if (len < 3)
+				continue;
+			/* The last byte before the root counts (a letter or a length). */
+			memcpy(other, name, len);
+			other[len - 2] ^= 0x01;
+			if (other[len - 2] > 63 || name[len - 2] > 63)
+				ASSERT_NE(edge_dns_name_key(other, len), edge_dns_name_key(name, len));
+		}
+	/* 63-byte labels, a 255-byte name: four labels. */
+	ASSERT_EQ(edge_name(name, 255, 0), 4);
+	ASSERT_EQ(name[0], 63);
+	/* One-byte labels: 127 of them, the most a name has. */
+	ASSERT_EQ(edge_name(name, 255, 1), 127);
+	ASSERT_EQ(name[0], 1);
+}
+
+TEST(dns_name_key_ignores_case_keeps_label_boundaries)
+{
+	static const __u8 www[] = "\3www\7example\3com", ex[] = "\7example\3com";
+
+	ASSERT_EQ(edge_dns_name_key((const __u8 *)"\3WwW\7ExAmPlE\3COM", 17),
+		  edge_dns_name_key(www, sizeof(www)));
+	ASSERT_EQ(edge_dns_name_key(www, sizeof(www)), edge_dns_wire_key(www, sizeof(www)));
 	ASSERT_NE(edge_dns_name_key(www, sizeof(www)), edge_dns_name_hash(www, sizeof(www)));
 	ASSERT_NE(edge_dns_name_key(www, sizeof(www)), edge_dns_name_key(ex, sizeof(ex)));
-	ASSERT_EQ(edge_dns_name_key((const __u8 *)"WwWExAmPlECOM", 17),
-		  edge_dns_name_key(www, sizeof(www)));
-	ASSERT_NE(edge_dns_name_key((const __u8 *)"abc", 6),
-		  edge_dns_name_key((const __u8 *)"abc", 6));
-	/* Label order matters (a fold, not a sum). */
-	ASSERT_NE(edge_dns_name_key((const __u8 *)"ab", 5),
-		  edge_dns_name_key((const __u8 *)"ba", 5));
+	/* The root name: one zero word and the length. */
+	ASSERT_EQ(edge_dns_name_key((const __u8 *)"", 1),
+		  edge_dns_mix(edge_dns_chunk_step(EDGE_DNS_KEY_INIT, 0), 1));
+	/* Same bytes but the lengths: other names. */
+	ASSERT_NE(edge_dns_name_key((const __u8 *)"\2ab\1c", 7),
+		  edge_dns_name_key((const __u8 *)"\1a\2bc", 7));
+	ASSERT_NE(edge_dns_name_key((const __u8 *)"\3abc", 5),
+		  edge_dns_name_key((const __u8 *)"\3abd", 5));
+	/* Label order matters. */
+	ASSERT_NE(edge_dns_name_key((const __u8 *)"\1a\1b", 5),
+		  edge_dns_name_key((const __u8 *)"\1b\1a", 5));
 }
 
 TEST(csum_raw_is_byte_swapped_rfc1071_sum_odd_and_even)
