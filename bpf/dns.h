@@ -168,9 +168,10 @@ static __always_inline __u64 dns_load8(const __u8 *src)
  * scr->n_labels, and stop at the root label. Byte loads and adds only:
  * the hashing and copying is done by whole words afterwards
  * (edge_dns_name_words()), off this serial chain.
- * The cursor and the count go through map memory (volatile): to the
- * verifier unknown bounded values at every iteration, so the states of
- * one iteration prune each other instead of multiplying.
+ * One label per iteration, so the label index is the loop counter and
+ * the cursor can stay in a register: every iteration's branches leave
+ * the function, so the verifier walks each iteration once whatever the
+ * cursor's range (no state to prune, none to multiply).
  * Returns the wire length (including the root label; the whole name is
  * inside the message) or -1. The message starts at query->dns_off and is
  * query->msg_len long. A global function: verified once.
@@ -178,7 +179,7 @@ static __always_inline __u64 dns_load8(const __u8 *src)
 __noinline int edge_dns_name_labels(struct xdp_md *ctx, struct edge_scratch *scr,
 				    const struct edge_dns_query *query)
 {
-	__u32 pos, k, i, dpos, len, msg_len;
+	__u32 pos = 0, i, dpos, len, msg_len;
 	const __u8 *dns, *ptr;
 	void *data_end;
 
@@ -186,33 +187,28 @@ __noinline int edge_dns_name_labels(struct xdp_md *ctx, struct edge_scratch *scr
 		return -1;
 	data_end = (void *)(long)ctx->data_end;
 	dns = (void *)(long)ctx->data + (query->dns_off & EDGE_OFF_MASK);
-	scr->walk_pos = 0;
-	scr->n_labels = 0;
+	msg_len = query->msg_len;
 	for (i = 0; i < EDGE_DNS_MAX_LABELS; i++) {
-		pos = *(volatile __u32 *)&scr->walk_pos & 0xff;
-		k = *(volatile __u32 *)&scr->n_labels & (EDGE_DNS_MAX_LABELS - 1);
-		/* So is the length: each path would narrow its range otherwise. */
-		msg_len = *(volatile __u32 *)&query->msg_len;
 		dpos = DNS_HDR_LEN + pos;
 		if (dpos >= msg_len)
 			return -1;
-		/* The barrier keeps the mask: the compiler knows dpos < 0x10c. */
+		/* The barrier keeps the mask: the compiler knows dpos < 0x10b. */
 		barrier_var(dpos);
 		ptr = dns + (dpos & 0x1ff);
 		if ((void *)(ptr + 1) > data_end)
 			return -1;
 		len = *ptr;
-		if (!len)
+		if (!len) {
+			scr->n_labels = i;
 			return pos + 1;
+		}
 		if (len > 63) /* a compression pointer or reserved type */
 			return -1;
-		scr->lab_off[k] = pos;
-		scr->n_labels = k + 1;
+		scr->lab_off[i] = pos;
 		/* The root label must fit too: pos + 1 <= EDGE_DNS_NAME_MAX. */
 		pos += len + 1;
 		if (pos >= EDGE_DNS_NAME_MAX)
 			return -1;
-		scr->walk_pos = pos;
 	}
 	return -1;
 }
