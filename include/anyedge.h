@@ -172,8 +172,21 @@ struct edge_tables {
 	__u32 dns_gen;		/* the half of edge_dns_name_index, edge_dns_names,
 				 * edge_dns_policies and edge_dns_blobs */
 	__u32 name_mask[2];	/* edge_dns_name_index, per half: buckets - 1 */
+	__u32 format;		/* EDGE_TABLES_FORMAT of the daemon that wrote the tables */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct edge_tables) == 24, "edge_tables size");
+_Static_assert(sizeof(struct edge_tables) == 32, "edge_tables size");
+
+/*
+ * What the keys of the tables mean: the name key (include/dns_wire.h), the
+ * VIP hash and bucket placement (include/edge_table.h). Bump it when one
+ * changes: a daemon never reuses pinned tables of another format (a
+ * binary upgrade is then refused and the old daemon serves on), because a
+ * running older program would read a new-format index and miss every name
+ * between the new daemon's sync and its attach (answering NXDOMAIN, which
+ * resolvers cache). 2: names keyed by their lowercased wire words.
+ */
+#define EDGE_TABLES_FORMAT 2
 
 /*
  * Per VIP (edge_vip.vip_id), per CPU: the packets to it that the load

@@ -110,12 +110,39 @@ static int tables_read(const struct edge_dp *dp, struct edge_tables *t)
 static int tables_write(struct edge_dp *dp, const struct edge_tables *t, char *err,
 			size_t errlen)
 {
+	struct edge_tables v = *t;
 	__u32 zero = 0;
 
-	if (!bpf_map_update_elem(bpf_map__fd(dp->skel->maps.edge_tables), &zero, t, BPF_ANY))
+	v.format = EDGE_TABLES_FORMAT;
+	if (!bpf_map_update_elem(bpf_map__fd(dp->skel->maps.edge_tables), &zero, &v, BPF_ANY))
 		return 0;
 	set_err(err, errlen, "writing to map %s failed: %s", EDGE_MAP_TABLES, strerror(errno));
 	return -errno;
+}
+
+/*
+ * Pinned tables written by a daemon of another table format (see
+ * EDGE_TABLES_FORMAT) are not reused: the program still attached reads
+ * them with its own keys. Fresh maps read 0 (no daemon wrote them yet).
+ */
+static int tables_format_check(const struct edge_dp *dp, char *err, size_t errlen)
+{
+	struct edge_tables t;
+	int ret = tables_read(dp, &t);
+
+	if (ret) {
+		set_err(err, errlen, "reading map %s failed: %s", EDGE_MAP_TABLES, strerror(-ret));
+		return ret;
+	}
+	if (t.format && t.format != EDGE_TABLES_FORMAT) {
+		set_err(err, errlen,
+			"the pinned map %s holds tables of format %u, this daemon writes %u: "
+			"a running program would misread them; stop the old daemon, remove the "
+			"pins under %s and start",
+			EDGE_MAP_TABLES, t.format, EDGE_TABLES_FORMAT, dp->pin_path);
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /*
@@ -307,6 +334,9 @@ int edge_dp_load(struct edge_dp *dp, const struct edge_config *cfg, const char *
 				strerror(-ret), pin_path ? pin_path : "-");
 		goto err_destroy;
 	}
+	ret = tables_format_check(dp, err, errlen);
+	if (ret)
+		goto err_destroy;
 	dp->dns_gen = live_dns_gen(dp);
 	ct_warm(dp->skel->maps.edge_lb_ct4);
 	ct_warm(dp->skel->maps.edge_lb_ct6);

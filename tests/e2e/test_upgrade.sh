@@ -153,6 +153,44 @@ EOF
 	serving_unchanged "$DAEMON_PID" "$T_START"
 }
 
+# edge_tables' format field (bytes 24-27, include/anyedge.h) set to $1,
+# the rest of the value as it is: prints the value it replaced.
+tables_format_set()
+{
+	local path=$PIN/edge_tables old
+
+	old=$(bpftool -j map lookup pinned "$path" key 0 0 0 0 |
+		python3 -c 'import json,sys; print(" ".join(str(int(b, 16)) for b in json.load(sys.stdin)["value"]))') ||
+		return 1
+	# shellcheck disable=SC2086 # one word per byte
+	bpftool map update pinned "$path" key 0 0 0 0 value $(python3 -c '
+import sys
+v = [int(b) for b in sys.argv[1].split()]
+v[24:28] = int(sys.argv[2]).to_bytes(4, "little")
+print(" ".join(map(str, v)))' "$old" "$1") || return 1
+	echo "$old"
+}
+
+test_upgrade_to_another_table_format_keeps_serving()
+{
+	local out old
+
+	daemon_running || { skip "anyedged not running"; return; }
+	# As if the running daemon were a version that keys its tables
+	# differently: the successor must not reuse (and rewrite) them under
+	# the running program, which would misread every name until the swap.
+	old=$(tables_format_set 99) || { fail "cannot write the pinned edge_tables"; return; }
+	[ "$(cut -d' ' -f25 <<<"$old")" != 0 ] || { fail "the running daemon wrote no table format"; return; }
+	out=$("${CTL[@]}" upgrade 2>&1) && { fail "the upgrade succeeded: $out"; return; }
+	# shellcheck disable=SC2086 # one word per byte
+	bpftool map update pinned "$PIN/edge_tables" key 0 0 0 0 value $old ||
+		{ fail "cannot restore edge_tables"; return; }
+	grep -q "holds tables of format 99, this daemon writes" "$LOG" ||
+		{ fail "$(log_tail "the successor did not say why (CLI: $out)")"; return; }
+	echo "# upgrade over tables of another format: ${out##*: upgrade: }"
+	serving_unchanged "$DAEMON_PID" "$T_START"
+}
+
 test_upgrade_under_traffic_never_withdraws()
 {
 	local old=$DAEMON_PID new t0 out ifindex loss m r
@@ -215,6 +253,7 @@ need bird birdc python3 || { echo "skip upgrade: $REASON"; exit 0; }
 TESTS=(test_bgp_session_established test_daemon_started_under_a_notify_socket
        test_upgrade_that_cannot_exec_keeps_serving
        test_successor_hanging_up_before_ready_keeps_serving
+       test_upgrade_to_another_table_format_keeps_serving
        test_upgrade_under_traffic_never_withdraws test_sigusr2_upgrades_too)
 if ! setup_bgp >"$TMP/setup.log" 2>&1; then
 	fail_all "setup failed: $(tail -n 1 "$TMP/setup.log")" "${TESTS[@]}"
