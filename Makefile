@@ -49,6 +49,9 @@ BINS := $(BUILD)/xdp_pass.bpf.o $(BUILD)/xdp_drop.bpf.o $(BUILD)/reflector.bpf.o
 .PHONY: all deps test demo bench clean format asan
 all: $(BINS)
 
+# Built through pattern rules, kept (a bench or a test may load them by path).
+.SECONDARY:
+
 deps:
 	$(Q)scripts/install-deps.sh
 
@@ -67,25 +70,19 @@ $(BUILD)/edge.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/xdp_pass.bpf.o: bpf/xdp_pass.bpf.c | $(BUILD)
+# The small programs (xdp_pass, xdp_drop, decap, reflector) and the benches'
+# (tests/bench/*.bpf.c); skeletons are named after the object: NAME_bpf.
+$(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/xdp_drop.bpf.o: bpf/xdp_drop.bpf.c | $(BUILD)
+$(BUILD)/%.bpf.o: tests/bench/%.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/decap.bpf.o: bpf/decap.bpf.c | $(BUILD)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/reflector.bpf.o: bpf/reflector.bpf.c | $(BUILD)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/edge.skel.h: $(BUILD)/edge.bpf.o
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name edge_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(BUILD)/obj/%.o: user/%.c $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -138,14 +135,6 @@ $(BUILD)/dns_bench: $(BUILD)/obj/bench_dns_bench.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
-$(BUILD)/blast.bpf.o: tests/bench/blast.bpf.c | $(BUILD)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/blast.skel.h: $(BUILD)/blast.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name blast_bpf > $@
-
 $(BUILD)/obj/bench_dns_blast.o: $(BUILD)/blast.skel.h
 
 $(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
@@ -153,14 +142,6 @@ $(BUILD)/dns_blast: $(BUILD)/obj/bench_dns_blast.o
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
 
 # The IPv4 geo lookup alone: LPM trie, DIR-16-8-8, DIR-24-8 (geo_bench -c CONFIG).
-$(BUILD)/geo_lookup.bpf.o: tests/bench/geo_lookup.bpf.c $(BPF_HDRS) | $(BUILD)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/geo_lookup.skel.h: $(BUILD)/geo_lookup.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name geo_lookup_bpf > $@
-
 $(BUILD)/obj/bench_geo_bench.o: $(BUILD)/geo_lookup.skel.h
 
 $(BUILD)/geo_bench: $(BUILD)/obj/bench_geo_bench.o $(LIB_OBJS)
@@ -168,14 +149,6 @@ $(BUILD)/geo_bench: $(BUILD)/obj/bench_geo_bench.o $(LIB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_BPF) $(LDLIBS_YAML) $(LDLIBS_CTL)
 
 # A conntrack's memory access alone, flat array against small kmalloc'd chunks.
-$(BUILD)/ct_mem.bpf.o: tests/bench/ct_mem.bpf.c | $(BUILD)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-
-$(BUILD)/ct_mem.skel.h: $(BUILD)/ct_mem.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name ct_mem_bpf > $@
-
 $(BUILD)/obj/bench_ct_mem_bench.o: $(BUILD)/ct_mem.skel.h
 
 $(BUILD)/ct_mem_bench: $(BUILD)/obj/bench_ct_mem_bench.o
