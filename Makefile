@@ -114,7 +114,7 @@ $(BUILD)/edge-testrun: $(BUILD)/obj/edge-testrun.o $(LIB_OBJS)
 
 # Benchmarks: numbers, not pass/fail (see README "Performance").
 BENCH_BINS := $(BUILD)/dns_bench $(BUILD)/dns_blast $(BUILD)/maglev_bench $(BUILD)/lb_bench \
-	      $(BUILD)/health_bench $(BUILD)/geo_bench $(BUILD)/ct_mem_bench
+	      $(BUILD)/health_bench $(BUILD)/geo_bench $(BUILD)/ct_mem_bench $(BUILD)/jit_dump
 
 $(BUILD)/obj/bench_%.o: tests/bench/%.c tests/bench/dns_frames.h tests/bench/testrun.h $(USER_HDRS) $(BUILD)/edge.skel.h | $(BUILD)/obj
 	$(call msg,CC,$@)
@@ -152,6 +152,11 @@ $(BUILD)/geo_bench: $(BUILD)/obj/bench_geo_bench.o $(LIB_OBJS)
 $(BUILD)/obj/bench_ct_mem_bench.o: $(BUILD)/ct_mem.skel.h
 
 $(BUILD)/ct_mem_bench: $(BUILD)/obj/bench_ct_mem_bench.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
+
+# Not a bench: the JIT image of a loaded program, per function (see its header).
+$(BUILD)/jit_dump: $(BUILD)/obj/bench_jit_dump.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lbpf -lelf -lz
 
