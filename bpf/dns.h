@@ -425,84 +425,63 @@ struct edge_dns_bytes {
 };
 
 /*
- * Copy len (8 to EDGE_DNS_BLOB_MAX) bytes of src into the frame at offset
- * off: whole words straight into the packet when it is linear there (the
- * last word overlapping the one before it instead of a byte tail), else
- * bpf_xdp_store_bytes(). A global function: its loop is verified once,
- * not at every call site. 0 or -errno.
+ * Copy len (8 to max) bytes of src into the frame at offset off as whole
+ * words straight into the packet (the last word overlapping the one
+ * before it instead of a byte tail). 0, or -1 when the frame is not
+ * linear there (the caller then uses bpf_xdp_store_bytes()). Inline: a
+ * small max (an answer of one or two A records, one AAAA) costs no call;
+ * edge_dns_copy() uses it with the largest.
  */
-__noinline int edge_dns_copy(struct xdp_md *ctx, __u32 off, const struct edge_dns_bytes *src,
-			     __u32 len)
-{
-	void *data, *data_end;
-	__u64 tail, n;
-	__u32 k, words;
-	__u8 *dst;
-
-	if (!ctx || !src)
-		return -1;
-	data = (void *)(long)ctx->data;
-	data_end = (void *)(long)ctx->data_end;
-	if (len < 8 || len > EDGE_DNS_BLOB_MAX || off >= 0x800)
-		goto helper;
-	/* The barriers keep checks the compiler knows are no-ops; the verifier does not. */
-	tail = len - 8;
-	barrier_var(tail);
-	if (tail > EDGE_DNS_BLOB_MAX - 8)
-		goto helper;
-	barrier_var(off);
-	dst = data + (off & 0x7ff);
-	words = len / 8;
-	for (k = 0; k < EDGE_DNS_BLOB_MAX / 8; k++) {
-		if (k >= words)
-			break;
-		if ((void *)(dst + 8 * k + 8) > data_end)
-			goto helper;
-		dns_store8(dst + 8 * k, dns_load8(&src->b[8 * k]));
-	}
-	if ((void *)(dst + tail + 8) > data_end)
-		goto helper;
-	dns_store8(dst + tail, dns_load8(&src->b[tail]));
-	return 0;
-helper:
-	n = len; /* 64-bit: the checked register is the one passed */
-	barrier_var(n);
-	if (n == 0 || n > EDGE_DNS_BLOB_MAX)
-		return -1;
-	return bpf_xdp_store_bytes(ctx, off, (void *)src, n);
-}
-
-/*
- * edge_dns_copy() for len 8 to 32 (an answer of one or two A records, one
- * AAAA), inline: at most four word stores and no call. 0, or -1 when the
- * frame is not linear there (the caller then calls edge_dns_copy()).
- */
-static __always_inline int dns_copy_short(struct xdp_md *ctx, __u32 off, const __u8 *src,
-					  __u32 len)
+static __always_inline int dns_copy_words(struct xdp_md *ctx, __u32 off, const __u8 *src,
+					  __u32 len, const __u32 max)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 tail = len - 8, k;
+	__u64 tail;
+	__u32 k;
 	__u8 *dst;
 
-	if (off >= 0x800 || tail > 24)
+	if (len < 8 || len > max || off >= 0x800)
 		return -1;
-	barrier_var(off); /* keeps the mask for the verifier */
-	dst = data + (off & 0x7ff);
+	/* The barriers keep checks the compiler knows are no-ops; the verifier does not. */
+	tail = len - 8;
 	barrier_var(tail);
-	tail &= 31;
-	if ((void *)(dst + tail + 8) > data_end)
+	if (tail > max - 8)
 		return -1;
-#pragma unroll
-	for (k = 0; k < 3; k++) {
+	barrier_var(off);
+	dst = data + (off & 0x7ff);
+	for (k = 0; k < max / 8; k++) {
 		if (8 * k >= tail)
 			break;
 		if ((void *)(dst + 8 * k + 8) > data_end)
 			return -1;
 		dns_store8(dst + 8 * k, dns_load8(src + 8 * k));
 	}
+	if ((void *)(dst + tail + 8) > data_end)
+		return -1;
 	dns_store8(dst + tail, dns_load8(src + tail));
 	return 0;
+}
+
+/*
+ * Copy len (1 to EDGE_DNS_BLOB_MAX) bytes of src into the frame at offset
+ * off: dns_copy_words() when it can, else bpf_xdp_store_bytes(). A global
+ * function: its loop is verified once, not at every call site. 0 or -errno.
+ */
+__noinline int edge_dns_copy(struct xdp_md *ctx, __u32 off, const struct edge_dns_bytes *src,
+			     __u32 len)
+{
+	__u64 n;
+
+	if (!ctx || !src)
+		return -1;
+	if (!dns_copy_words(ctx, off, src->b, len, EDGE_DNS_BLOB_MAX))
+		return 0;
+	n = len; /* 64-bit: the checked register is the one passed */
+	barrier_var(n);
+	if (n == 0 || n > EDGE_DNS_BLOB_MAX)
+		return -1;
+	return bpf_xdp_store_bytes(ctx, off, (void *)src, n);
 }
 
 /*
@@ -1382,7 +1361,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 
 	pos = DNS_HDR_LEN + query->name_len + 4;
 	if (ans_len) {
-		if ((ans_len > 32 || dns_copy_short(ctx, dns_off + pos, ans->data, ans_len)) &&
+		if (dns_copy_words(ctx, dns_off + pos, ans->data, ans_len, 32) &&
 		    edge_dns_copy(ctx, dns_off + pos, (const struct edge_dns_bytes *)ans->data,
 				  ans_len))
 			return EDGE_R_dns_xdp_error;
@@ -1406,7 +1385,7 @@ __noinline int edge_dns_build(struct xdp_md *ctx, struct edge_pkt *p, struct edg
 		/* The common OPT: built and summed in a register. */
 		w = dns_opt_word(query, plan);
 		if (dns_put_opt(ctx, dns_off + pos, w)) {
-			opt_len = dns_opt_bytes(scr->frame, query, plan, scr, false);
+			dns_opt_bytes(scr->frame, query, plan, scr, false);
 			if (edge_dns_copy(ctx, dns_off + pos, (const struct edge_dns_bytes *)scr->frame,
 					  DNS_OPT_LEN))
 				return EDGE_R_dns_xdp_error;
